@@ -1,0 +1,1 @@
+"""Runnable examples shown on the site; each module runs alone: ``python -m snippets.<path>``."""

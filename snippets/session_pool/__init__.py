@@ -1,0 +1,1 @@
+"""Examples for the chapter "Session pool management: connection pooling"."""

@@ -1,0 +1,407 @@
+"""Read the site the way MkDocs does and say what each fenced block needs from the tests.
+
+Pages are expanded with the pymdownx.snippets settings that mkdocs.yml gives MkDocs, then parsed
+with pytest-codeblocks' own parser, so its markers (``cont``, ``expected-output``,
+``pytest.mark.*``) keep their meaning. Every fence ends up in exactly one category:
+
+* ``run``: python, bash and sh blocks, run once per backend as a program;
+* ``slice``: a python block cut from a named section of a file: covered by running that file;
+* ``command``: ``$ python -m snippets...`` lines: covered by running those modules;
+* ``not run``: carries ``<!--pytest.mark.not_run("reason")-->``;
+* ``shown``: text and other languages whose content comes from a file or from markdown-exec.
+
+Anything else is typed into a page and untested; ``problems()`` reports it.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+from mkdocs.config import load_config
+from pymdownx.snippets import SnippetMissingError
+from pytest_codeblocks.main import extract_from_buffer  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SNIPPETS = ROOT / "snippets"
+BACKENDS = ("sqlite", "postgresql", "mysql")
+
+PYTHON = {"python", "py"}
+SHELL = {"bash", "sh"}
+INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<target>[^"']+)\1\s*$""")
+BACKENDS_LINE = re.compile(r"^# backends: (?P<names>.+)$", re.MULTILINE)
+MODULE_COMMAND = re.compile(r"^python -m (?P<module>snippets(?:\.\w+)+)$")
+NOT_RUN = re.compile(r"""^pytest\.mark\.not_run\((["'])(?P<reason>.+)\1\)$""")
+
+
+class PageError(Exception):
+    """A page that cannot be expanded or parsed; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Include:
+    path: str
+    section: str | None  # a named section or a line range: a slice of the file
+
+    @classmethod
+    def parse(cls, target: str) -> Include:
+        path, _, rest = target.partition(":")
+        return cls(path, rest or None)
+
+    @property
+    def module(self) -> str | None:
+        """The module a python file include names, e.g. ``snippets.session_pool.x``."""
+        if not (self.path.startswith("snippets/") and self.path.endswith(".py")):
+            return None
+        return self.path.removesuffix(".py").replace("/", ".")
+
+
+@dataclass
+class Block:
+    page: str  # relative to docs/
+    line: int  # line of the opening fence in the page as written
+    info: str
+    code: str  # expanded, as the reader sees it
+    includes: list[Include]
+    inline: bool  # some non-blank line was typed into the page rather than included
+    expected_output: str | None = None
+    expected_output_ignore_whitespace: bool = False
+    marks: list[str] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        words = self.info.replace("{", " ").split()
+        return words[0].lstrip(".").lower() if words else ""
+
+    @property
+    def where(self) -> str:
+        return f"docs/{self.page}:{self.line}"
+
+    @property
+    def executed_at_build(self) -> bool:
+        return re.search(r"""\bexec=["']?(?!0|no|off|false)""", self.info) is not None
+
+    @property
+    def not_run_reason(self) -> str | None:
+        for mark in self.marks:
+            if m := NOT_RUN.match(mark):
+                return m.group("reason")
+        return None
+
+    @property
+    def commands(self) -> list[str]:
+        """Shell commands of a console block (``$ `` lines) or of an executed shell block."""
+        if self.lang == "console":
+            return [ln[2:].strip() for ln in self.code.splitlines() if ln.startswith("$ ")]
+        return [ln.strip() for ln in self.code.splitlines() if ln.strip()]
+
+    @property
+    def command_modules(self) -> list[str] | None:
+        """The modules if every command is ``python -m snippets...``, else None."""
+        matches = [MODULE_COMMAND.match(c) for c in self.commands]
+        if not matches or not all(matches):
+            return None
+        return [m.group("module") for m in matches if m]
+
+    @property
+    def category(self) -> str:
+        if self.not_run_reason is not None:
+            return "not run"
+        if self.lang in PYTHON | SHELL | {"console"} and self.command_modules is not None:
+            return "command"
+        if self.lang in PYTHON and self.includes and all(i.section for i in self.includes):
+            return "slice"
+        if self.lang in PYTHON | SHELL:
+            return "run"
+        return "shown"
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        return declared_backends(self.code)
+
+
+def declared_backends(code: str) -> tuple[str, ...]:
+    """The backends named by a ``# backends: postgresql, mysql`` line; all of them by default."""
+    m = BACKENDS_LINE.search(code)
+    if m is None:
+        return BACKENDS
+    names = tuple(n.strip() for n in m.group("names").split(","))
+    unknown = set(names) - set(BACKENDS)
+    if unknown:
+        raise ValueError(f"'# backends:' names {sorted(unknown)}; known: {', '.join(BACKENDS)}")
+    return names
+
+
+@functools.cache
+def snippets_config() -> dict[str, Any]:
+    """The pymdownx.snippets settings exactly as MkDocs reads them from mkdocs.yml."""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    settings: dict[str, Any] = config["mdx_configs"]["pymdownx.snippets"]
+    return settings
+
+
+def _preprocessor() -> Any:
+    md = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": snippets_config()},
+    )
+    return md.preprocessors["snippet"]
+
+
+def expand(text: str, page: str) -> tuple[str, list[tuple[int, bool]]]:
+    """Expand includes; also map each expanded line to (page line, came from an include)."""
+    raw = text.split("\n")
+    try:
+        whole = _preprocessor().run(raw)
+    except SnippetMissingError as error:
+        raise PageError(_locate_missing(raw, page, error)) from error
+    lines: list[str] = []
+    origin: list[tuple[int, bool]] = []
+    for number, line in enumerate(raw, 1):
+        out = _preprocessor().run([line]) if "--8<--" in line else [line]
+        lines += out
+        origin += [(number, "--8<--" in line)] * len(out)
+    if lines != whole:
+        raise PageError(
+            f"docs/{page}: an include spans several lines; use one `--8<-- \"file:section\"` "
+            "line per include so failures can name the page line"
+        )
+    return "\n".join(whole), origin
+
+
+def _locate_missing(raw: list[str], page: str, error: SnippetMissingError) -> str:
+    for number, line in enumerate(raw, 1):
+        if "--8<--" not in line:
+            continue
+        try:
+            _preprocessor().run([line])
+        except SnippetMissingError:
+            m = INCLUDE.match(line)
+            hint = ""
+            if m:
+                include = Include.parse(m.group("target"))
+                file = ROOT / include.path
+                if not file.exists():
+                    hint = f"there is no file {include.path}"
+                elif include.section:
+                    found = sorted(set(re.findall(r"--8<-- \[start:([\w-]+)\]", file.read_text())))
+                    hint = f"{include.path} has the sections: {', '.join(found) or 'none'}"
+            return (
+                f"docs/{page}:{number}: broken include {line.strip()!r}: {error}. "
+                f"{hint}. Fix the file name or section, or add "
+                "`# --8<-- [start:name]` / `# --8<-- [end:name]` markers to the file."
+            )
+    return f"docs/{page}: {error}"
+
+
+def _fence_body(lines: list[str], fence: int) -> range:
+    """Indexes of the lines inside the fence that opens at index `fence`."""
+    opening = lines[fence].lstrip()
+    ticks = "`" * (len(opening) - len(opening.lstrip("`")))
+    end = fence + 1
+    while end < len(lines) and not lines[end].lstrip().startswith(ticks):
+        end += 1
+    return range(fence + 1, end)
+
+
+def read_page(path: Path) -> list[Block]:
+    """Every fenced block of a page, expanded, with the page line where it starts."""
+    page = path.relative_to(DOCS).as_posix()
+    text, origin = expand(path.read_text(encoding="utf-8"), page)
+    raw = path.read_text(encoding="utf-8").split("\n")
+    try:
+        parsed = extract_from_buffer(io.StringIO(text))
+    except RuntimeError as error:
+        raise PageError(f"docs/{page}: pytest-codeblocks cannot parse the page: {error}") from None
+    lines = text.split("\n")
+    blocks = []
+    for b in parsed:
+        from_page = [origin[i] for i in _fence_body(lines, b.lineno - 1) if lines[i].strip()]
+        include_lines = sorted({n for n, included in from_page if included})
+        includes = [
+            Include.parse(m.group("target"))
+            for n in include_lines
+            if (m := INCLUDE.match(raw[n - 1]))
+        ]
+        blocks.append(
+            Block(
+                page=page,
+                line=origin[b.lineno - 1][0],
+                info=b.syntax or "",
+                code=b.code,
+                includes=includes,
+                inline=any(not included for _, included in from_page),
+                expected_output=b.expected_output,
+                expected_output_ignore_whitespace=b.expected_output_ignore_whitespace,
+                marks=list(b.marks),
+            )
+        )
+    return blocks
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+@functools.cache
+def site() -> tuple[dict[str, list[Block]], dict[str, str]]:
+    """All blocks per page, and the pages that could not be read with the reason."""
+    blocks: dict[str, list[Block]] = {}
+    errors: dict[str, str] = {}
+    for path in pages():
+        name = path.relative_to(DOCS).as_posix()
+        try:
+            blocks[name] = read_page(path)
+        except PageError as error:
+            errors[name] = str(error)
+    return blocks, errors
+
+
+def all_blocks() -> Iterator[Block]:
+    for page_blocks in site()[0].values():
+        yield from page_blocks
+
+
+@dataclass(frozen=True)
+class Example:
+    """A module under snippets/ with a ``main()``: a program readers run with ``python -m``."""
+
+    module: str
+    path: Path
+    backends: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        return self.path.relative_to(ROOT).as_posix()
+
+
+@functools.cache
+def examples() -> dict[str, Example]:
+    found = {}
+    for path in sorted(SNIPPETS.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        if any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[module] = Example(module, path, declared_backends(source))
+    return found
+
+
+def problems() -> list[str]:
+    """Everything on the site that no test would run or that points nowhere."""
+    blocks, errors = site()
+    found = list(errors.values())
+    shown_files = set()
+    runnable = examples()
+    for block in all_blocks():
+        shown_files.update(i.path for i in block.includes if i.section is None)
+        category = block.category
+        if block.inline and category not in {"command", "not run"}:
+            found.append(
+                f"{block.where}: the ```{block.info} block is typed into the page. Put the code in "
+                "a file under snippets/ and include it with `--8<-- \"snippets/...\"`, or mark it "
+                '<!--pytest.mark.not_run("why it cannot run")--> on the line before.'
+            )
+        if category == "slice":
+            for include in block.includes:
+                if include.module not in runnable:
+                    found.append(
+                        f"{block.where}: slice of {include.path}, which no test runs "
+                        "(only files with a main() are run). Add a main() to it."
+                    )
+        if category == "command":
+            for module in block.command_modules or []:
+                if module not in runnable:
+                    found.append(f"{block.where}: `python -m {module}`: no such example module")
+        if category == "shown" and block.lang in {"console", "pycon", "shell", "zsh"}:
+            found.append(
+                f"{block.where}: ```{block.lang} blocks run only `python -m snippets...` commands; "
+                "for anything else use ```bash (run by the tests) or mark it not_run with a reason"
+            )
+    for path in sorted(SNIPPETS.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if path.name != "__init__.py" and relative not in shown_files:
+            found.append(
+                f"{relative} is shown on no page: include it whole on the page that teaches it "
+                f'(```python title="{relative}" then --8<-- "{relative}").'
+            )
+    return found
+
+
+def python_path_env(extra: dict[str, str]) -> dict[str, str]:
+    """The environment for a reader's command: this interpreter's scripts first on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.update(extra)
+    return env
+
+
+def quote_env(url: str) -> str:
+    return f"DATABASE_URL={shlex.quote(url)}"
+
+
+def run_program(
+    command: list[str], *, url: str, cwd: Path, what: str, backend: str, nodeid: str, reader: str
+) -> str:
+    """Run a reader's command against `url`; on failure say where, on what, and how to rerun."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=python_path_env({"DATABASE_URL": url}),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as expired:
+        raise AssertionError(
+            failure(what, backend, f"still running after {TIMEOUT} s", expired, nodeid, reader, url)
+        ) from None
+    if done.returncode != 0:
+        raise AssertionError(
+            failure(what, backend, f"exited with {done.returncode}", done, nodeid, reader, url)
+        )
+    return done.stdout
+
+
+TIMEOUT = 60  # a safety net; examples are meant to take a few seconds
+
+
+def failure(what: str, backend: str, how: str, done: Any, nodeid: str, reader: str, url: str) -> str:
+    def tail(stream: str | bytes | None) -> str:
+        text = stream.decode() if isinstance(stream, bytes) else (stream or "")
+        return "\n".join(text.rstrip().splitlines()[-30:]) or "(nothing)"
+
+    return (
+        f"{what} on {backend} {how}.\n"
+        f"--- stdout ---\n{tail(done.stdout)}\n--- stderr ---\n{tail(done.stderr)}\n"
+        f"Rerun just this case:  uv run pytest '{nodeid}'\n"
+        f"Run it by hand:        {quote_env(url)} {reader}"
+    )
+
+
+def compare_output(actual: str, expected: str, ignore_whitespace: bool, what: str) -> None:
+    """Assert the output a page claims, with the page's own wording of the claim."""
+    if ignore_whitespace:
+        same = actual.split() == expected.split()
+    else:
+        same = actual.rstrip() == expected.rstrip()
+    if not same:
+        raise AssertionError(
+            f"{what}: the output shown on the page is not what the code prints.\n"
+            f"--- page says ---\n{expected.rstrip()}\n--- code printed ---\n{actual.rstrip()}\n"
+            "Fix the expected output (better: let markdown-exec produce it at build time)."
+        )
