@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import harness
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
@@ -57,18 +58,18 @@ def _required() -> bool:
 
 
 def _docker_answers() -> bool:
-    try:
-        import docker
+    import docker
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                docker.from_env().ping()
-            finally:
-                gc.collect()  # the failed client's socket warns when collected
-    except Exception:
-        return False
-    return True
+    with warnings.catch_warnings():
+        # A client that found no engine leaves its socket to the garbage collector, which warns.
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            docker.from_env().ping()
+            answers = True
+        except Exception:
+            answers = False
+        gc.collect()
+    return answers
 
 
 _containers: list[Any] = []
@@ -155,7 +156,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if server.problem:
             lines.append(f"{backend}: {'ERROR' if server.fatal else 'skipped'}: {server.problem}")
         else:
-            lines.append(f"{backend}: {server.version.split(',')[0]} at {server.url}")
+            lines.append(f"{backend}: {server.version.split(' on ')[0]} at {server.url}")
     return lines
 
 
@@ -211,6 +212,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    counts: dict[str, int] = {}
+    for block in harness.all_blocks():
+        counts[block.category] = counts.get(block.category, 0) + 1
+        if block.category == "not run":
+            terminalreporter.write_line(f"not run: {block.where}: {block.not_run_reason}")
+    terminalreporter.write_line(
+        "page blocks: " + ", ".join(f"{n} {category}" for category, n in sorted(counts.items()))
+    )
     for backend, before in _before.items():
         after = _after.get(backend, before)
         user = _servers[backend].url.username if _servers[backend].url else "?"  # type: ignore[union-attr]
@@ -224,10 +233,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A URL to a database of the test's own: a file, a schema or a database, dropped after."""
+def database(backend: str, tmp_path: Path) -> Iterator[harness.Database]:
+    """A database of the test's own: a file, a schema or a database, dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'pooling_guide.db'}"
+        yield harness.Database(backend, f"sqlite:///{tmp_path / 'pooling_guide.db'}", "")
         return
     server = _servers[backend]
     if server.problem:
@@ -246,7 +255,9 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(text(create))
     try:
-        yield url.render_as_string(hide_password=False)
+        yield harness.Database(
+            backend, url.render_as_string(hide_password=False), server.url.render_as_string()
+        )
     finally:
         with contextlib.ExitStack() as stack:
             stack.callback(engine.dispose)

@@ -30,7 +30,7 @@ from typing import Any
 import markdown
 from mkdocs.config import load_config
 from pymdownx.snippets import SnippetMissingError
-from pytest_codeblocks.main import extract_from_buffer  # type: ignore[import-untyped]
+from pytest_codeblocks.main import extract_from_buffer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -174,7 +174,7 @@ def expand(text: str, page: str) -> tuple[str, list[tuple[int, bool]]]:
         origin += [(number, "--8<--" in line)] * len(out)
     if lines != whole:
         raise PageError(
-            f"docs/{page}: an include spans several lines; use one `--8<-- \"file:section\"` "
+            f'docs/{page}: an include spans several lines; use one `--8<-- "file:section"` '
             "line per include so failures can name the page line"
         )
     return "\n".join(whole), origin
@@ -300,9 +300,8 @@ def examples() -> dict[str, Example]:
 
 def problems() -> list[str]:
     """Everything on the site that no test would run or that points nowhere."""
-    blocks, errors = site()
-    found = list(errors.values())
-    shown_files = set()
+    found = list(site()[1].values())
+    shown_files: set[str] = set()
     runnable = examples()
     for block in all_blocks():
         shown_files.update(i.path for i in block.includes if i.section is None)
@@ -310,7 +309,7 @@ def problems() -> list[str]:
         if block.inline and category not in {"command", "not run"}:
             found.append(
                 f"{block.where}: the ```{block.info} block is typed into the page. Put the code in "
-                "a file under snippets/ and include it with `--8<-- \"snippets/...\"`, or mark it "
+                'a file under snippets/ and include it with `--8<-- "snippets/..."`, or mark it '
                 '<!--pytest.mark.not_run("why it cannot run")--> on the line before.'
             )
         if category == "slice":
@@ -329,6 +328,8 @@ def problems() -> list[str]:
                 f"{block.where}: ```{block.lang} blocks run only `python -m snippets...` commands; "
                 "for anything else use ```bash (run by the tests) or mark it not_run with a reason"
             )
+    if site()[1]:
+        return found  # which files are shown is unknown until every page reads
     for path in sorted(SNIPPETS.rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
         if path.name != "__init__.py" and relative not in shown_files:
@@ -347,12 +348,15 @@ def python_path_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def quote_env(url: str) -> str:
-    return f"DATABASE_URL={shlex.quote(url)}"
+@dataclass(frozen=True)
+class Database:
+    backend: str
+    url: str  # the test's own schema or database
+    server_url: str  # the server it lives on (empty for SQLite), for rerunning by hand
 
 
 def run_program(
-    command: list[str], *, url: str, cwd: Path, what: str, backend: str, nodeid: str, reader: str
+    command: list[str], *, database: Database, cwd: Path, what: str, nodeid: str, reader: str
 ) -> str:
     """Run a reader's command against `url`; on failure say where, on what, and how to rerun."""
     import subprocess
@@ -361,18 +365,18 @@ def run_program(
         done = subprocess.run(
             command,
             cwd=cwd,
-            env=python_path_env({"DATABASE_URL": url}),
+            env=python_path_env({"DATABASE_URL": database.url}),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
         )
     except subprocess.TimeoutExpired as expired:
         raise AssertionError(
-            failure(what, backend, f"still running after {TIMEOUT} s", expired, nodeid, reader, url)
+            failure(what, database, f"still running after {TIMEOUT} s", expired, nodeid, reader)
         ) from None
     if done.returncode != 0:
         raise AssertionError(
-            failure(what, backend, f"exited with {done.returncode}", done, nodeid, reader, url)
+            failure(what, database, f"exited with {done.returncode}", done, nodeid, reader)
         )
     return done.stdout
 
@@ -380,16 +384,17 @@ def run_program(
 TIMEOUT = 60  # a safety net; examples are meant to take a few seconds
 
 
-def failure(what: str, backend: str, how: str, done: Any, nodeid: str, reader: str, url: str) -> str:
+def failure(what: str, database: Database, how: str, done: Any, nodeid: str, reader: str) -> str:
     def tail(stream: str | bytes | None) -> str:
         text = stream.decode() if isinstance(stream, bytes) else (stream or "")
         return "\n".join(text.rstrip().splitlines()[-30:]) or "(nothing)"
 
+    by_hand = f"DATABASE_URL={shlex.quote(database.server_url)} " if database.server_url else ""
     return (
-        f"{what} on {backend} {how}.\n"
+        f"{what} on {database.backend} {how}.\n"
         f"--- stdout ---\n{tail(done.stdout)}\n--- stderr ---\n{tail(done.stderr)}\n"
         f"Rerun just this case:  uv run pytest '{nodeid}'\n"
-        f"Run it by hand:        {quote_env(url)} {reader}"
+        f"Run it by hand:        {by_hand}{reader}"
     )
 
 

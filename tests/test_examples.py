@@ -29,16 +29,15 @@ def _claims(module: str) -> list[harness.Block]:
 def test_example(
     example: harness.Example,
     backend: str,
-    database_url: str,
+    database: harness.Database,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
     stdout = harness.run_program(
         [sys.executable, "-m", example.module],
-        url=database_url,
+        database=database,
         cwd=tmp_path,
         what=f"python -m {example.module}",
-        backend=backend,
         nodeid=request.node.nodeid,
         reader=f"python -m {example.module}",
     )

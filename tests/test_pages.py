@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import harness
 import pytest
@@ -18,7 +19,7 @@ def test_page_expands(page: str) -> None:
         pytest.fail(ERRORS[page], pytrace=False)
 
 
-def _runs() -> list[object]:
+def _runs() -> list[Any]:
     return [
         pytest.param(block, backend, id=f"{block.page}:{block.line}-{backend}")
         for block in harness.all_blocks()
@@ -29,7 +30,11 @@ def _runs() -> list[object]:
 
 @pytest.mark.parametrize(("block", "backend"), _runs())
 def test_block(
-    block: harness.Block, backend: str, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    block: harness.Block,
+    backend: str,
+    database: harness.Database,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     if block.lang in harness.PYTHON:
         program = tmp_path / f"{block.page.replace('/', '_')}-line{block.line}.py"
@@ -39,8 +44,12 @@ def test_block(
         command, reader = ["bash", "-e", "-c", block.code], f"bash -c {block.code!r}"
     what = f"{block.where} (```{block.info})"
     stdout = harness.run_program(
-        command, url=database_url, cwd=tmp_path, what=what, backend=backend,
-        nodeid=request.node.nodeid, reader=reader,
+        command,
+        database=database,
+        cwd=tmp_path,
+        what=what,
+        nodeid=request.node.nodeid,
+        reader=reader,
     )
     if block.expected_output is not None:
         harness.compare_output(
@@ -48,7 +57,7 @@ def test_block(
         )
 
 
-def _covered() -> list[object]:
+def _covered() -> list[Any]:
     cases = []
     for block in harness.all_blocks():
         if block.category == "slice":

@@ -1,0 +1,28 @@
+"""Examples are copied into readers' projects: they must be typed and ruff-clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import harness
+import pytest
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "snippets", "tests"],
+        ["ruff", "format", "--check", "snippets", "tests"],
+        ["mypy"],
+    ],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_lint(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", *command], cwd=harness.ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)} found problems:\n{done.stdout}{done.stderr}"
+        f"Reproduce with:  uv run {' '.join(command)}"
+    )
