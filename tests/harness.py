@@ -29,6 +29,7 @@ from typing import Any
 
 import markdown
 from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
 from pymdownx.snippets import SnippetMissingError
 from pytest_codeblocks.main import extract_from_buffer
 
@@ -41,7 +42,7 @@ PYTHON = {"python", "py"}
 SHELL = {"bash", "sh"}
 INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<target>[^"']+)\1\s*$""")
 BACKENDS_LINE = re.compile(r"^# backends: (?P<names>.+)$", re.MULTILINE)
-MODULE_COMMAND = re.compile(r"^python -m (?P<module>snippets(?:\.\w+)+)$")
+MODULE_COMMAND = re.compile(r"^python -m (?P<module>snippets(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$")
 NOT_RUN = re.compile(r"""^pytest\.mark\.not_run\((["'])(?P<reason>.+)\1\)$""")
 
 
@@ -112,7 +113,12 @@ class Block:
         matches = [MODULE_COMMAND.match(c) for c in self.commands]
         if not matches or not all(matches):
             return None
-        return [m.group("module") for m in matches if m]
+        modules = []
+        for m in matches:
+            assert m is not None
+            modules.append(m.group("module"))
+            modules += [a for a in m.group("args").split() if a.startswith("snippets.")]
+        return modules
 
     @property
     def category(self) -> str:
@@ -251,7 +257,9 @@ def read_page(path: Path) -> list[Block]:
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    """The pages MkDocs builds: partials such as docs/.includes/ are left out as MkDocs does."""
+    files = get_files(load_config(str(ROOT / "mkdocs.yml")))
+    return sorted(DOCS / f.src_uri for f in files.documentation_pages())
 
 
 @functools.cache

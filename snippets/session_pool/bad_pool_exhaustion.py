@@ -1,0 +1,54 @@
+"""The problem: connections that are never given back exhaust the pool.
+
+Run it:  python -m snippets.session_pool.bad_pool_exhaustion
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import builtins
+import os
+import time
+
+from sqlalchemy import Connection, Engine, create_engine, exc, text
+
+REQUESTS = 20
+
+
+def handle_requests(engine: Engine, requests: int, kept: list[Connection]) -> None:
+    """Serve `requests` requests that each take a connection and never give it back."""
+    # --8<-- [start:leak]
+    for _ in range(requests):
+        conn = engine.connect()  # checked out from the pool...
+        conn.execute(text("SELECT 1"))
+        kept.append(conn)  # ...and still referenced, never closed: it never goes back
+    # --8<-- [end:leak]
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:engine]
+    # The default limits (5 + 10 overflow), but wait 1 s for a connection instead of 30 s.
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=1)
+    # --8<-- [end:engine]
+    kept: list[Connection] = []
+    start = time.perf_counter()
+    # --8<-- [start:catch]
+    try:
+        handle_requests(engine, REQUESTS, kept)
+    except exc.TimeoutError as error:  # sqlalchemy.exc.TimeoutError, not Python's own
+        waited = time.perf_counter() - start
+        print(f"request {len(kept) + 1} of {REQUESTS} failed after {waited:.1f} s:")
+        print(f"{type(error).__module__}.{type(error).__name__}: {error}")
+        print(
+            f"caught by `except TimeoutError` (the built-in)? "
+            f"{isinstance(error, builtins.TimeoutError)}"
+        )
+        print(f"pool: {engine.pool.status()}")
+    # --8<-- [end:catch]
+    finally:
+        for conn in kept:
+            conn.close()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The solution: context managers give every connection back, so the pool never runs dry.
+
+Run it:  python -m snippets.session_pool.good_proper_cleanup
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+REQUESTS = 20
+
+
+def handle_requests(engine: Engine, requests: int) -> None:
+    """Serve `requests` requests, each giving its connection back when it is done."""
+    # --8<-- [start:with-connection]
+    for _ in range(requests):
+        with engine.connect() as conn:  # returned to the pool when the block ends
+            conn.execute(text("SELECT 1"))
+    # --8<-- [end:with-connection]
+
+
+def handle_requests_orm(engine: Engine, requests: int) -> None:
+    """The same with ORM sessions: a Session returns its connection when it closes."""
+    # --8<-- [start:with-session]
+    for _ in range(requests):
+        with Session(engine) as session:  # closed, and its connection returned, at the end
+            session.execute(text("SELECT 1"))
+            session.commit()
+    # --8<-- [end:with-session]
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=1)
+    print(f"before:           {engine.pool.status()}")
+    handle_requests(engine, REQUESTS)
+    print(f"after {REQUESTS} connections: {engine.pool.status()}")
+    handle_requests_orm(engine, REQUESTS)
+    print(f"after {REQUESTS} sessions:    {engine.pool.status()}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
