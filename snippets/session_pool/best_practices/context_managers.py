@@ -1,0 +1,118 @@
+"""Context managers give the connection back: engine.begin() and Session, on success and on error.
+
+Run it:  python -m snippets.session_pool.best_practices.context_managers
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
+
+metadata = MetaData()
+notes = Table(
+    "best_practices_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("text", String(50), nullable=False),
+)
+
+
+def pool_of(engine: Engine) -> QueuePool:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool
+
+
+def count_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(notes)).scalar_one()
+
+
+def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
+    """Checked out inside the block, checked out after it, connections idle in the pool after."""
+    pool = pool_of(engine)
+    # --8<-- [start:engine-begin]
+    with engine.begin() as conn:  # checks a connection out and begins a transaction
+        conn.execute(insert(notes).values(text="written with engine.begin()"))
+        inside = pool.checkedout()
+    # leaving the block committed the transaction and returned the connection to the pool
+    # --8<-- [end:engine-begin]
+    return inside, pool.checkedout(), pool.checkedin()
+
+
+def with_session(engine: Engine) -> tuple[int, int, int]:
+    """Checked out after the first statement, after commit(), and after the with block."""
+    pool = pool_of(engine)
+    # --8<-- [start:session]
+    with Session(engine) as session:  # no connection yet: the first statement checks one out
+        session.execute(insert(notes).values(text="written with a Session"))
+        inside = pool.checkedout()
+        session.commit()  # commits, and already returns the connection to the pool
+        after_commit = pool.checkedout()
+    # leaving the block closed the Session: nothing of it is left checked out
+    # --8<-- [end:session]
+    return inside, after_commit, pool.checkedout()
+
+
+def failing_engine_begin(engine: Engine) -> tuple[str, int]:
+    """The error that left the block, and the connections still checked out afterwards."""
+    pool = pool_of(engine)
+    # --8<-- [start:begin-error]
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(notes).values(text="never committed"))
+            raise ValueError("something went wrong after the INSERT")
+    except ValueError as error:  # the block rolled back, returned the connection, re-raised
+        raised = f"{type(error).__module__}.{type(error).__name__}: {error}"
+    # --8<-- [end:begin-error]
+    return raised, pool.checkedout()
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    try:
+        inside, after, idle = with_engine_begin(engine)
+        print("with engine.begin() as conn:")
+        print(f"  checked out inside the block: {inside}")
+        print(f"  checked out after the block:  {after} (committed; {idle} open, idle in the pool)")
+        print(f"  rows in the table:            {count_rows(engine)}")
+        print()
+        inside, after_commit, after = with_session(engine)
+        print("with Session(engine) as session:")
+        print(f"  checked out after the INSERT: {inside}")
+        print(f"  checked out after commit():   {after_commit}")
+        print(f"  checked out after the block:  {after}")
+        print(f"  rows in the table:            {count_rows(engine)}")
+        print()
+        before = count_rows(engine)
+        raised, after = failing_engine_begin(engine)
+        rows = count_rows(engine)
+        verdict = "the INSERT was rolled back" if rows == before else "the INSERT was kept"
+        print("with engine.begin() as conn:  # an exception inside the block")
+        print(f"  raised:                       {raised}")
+        print(f"  checked out after the block:  {after}")
+        print(f"  rows in the table:            {rows}, {before} before the block: {verdict}")
+        print()
+        print(pool_of(engine).status())
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

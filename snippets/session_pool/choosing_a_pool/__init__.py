@@ -1,0 +1,1 @@
+"""Examples for the page "Which pool to use"."""

@@ -1,0 +1,76 @@
+"""A pool for a background worker (Celery, RQ): sized for the worker's concurrency, per process.
+
+Run it:  python -m snippets.session_pool.choosing_a_pool.background_worker
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import QueuePool
+
+CONCURRENCY = 8  # tasks the worker runs at the same time (its threads)
+TASKS = 40
+
+
+def worker_engine(url: str) -> Engine:
+    # --8<-- [start:worker-engine]
+    engine = create_engine(
+        url,
+        pool_size=5,  # connections kept open between tasks
+        max_overflow=5,  # up to 10 at once
+        pool_timeout=30,  # a task may wait up to 30 s for a free connection
+        pool_recycle=1800,  # replace connections older than 30 min, at checkout
+        pool_pre_ping=True,  # test a pooled connection before handing it out
+    )
+    # --8<-- [end:worker-engine]
+    return engine
+
+
+def run_tasks(engine: Engine) -> tuple[int, int]:
+    """Run TASKS tasks on CONCURRENCY threads; return (connections opened, peak checked out)."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    opened = peak = 0
+    lock = threading.Lock()
+
+    def count_connect(*_: object) -> None:
+        nonlocal opened
+        with lock:
+            opened += 1
+
+    def task(number: int) -> None:
+        nonlocal peak
+        with engine.begin() as conn:  # one transaction per task
+            conn.execute(text("SELECT 1"))
+            with lock:
+                peak = max(peak, pool.checkedout())
+            time.sleep(0.01)  # the task's work
+
+    event.listen(engine, "connect", count_connect)
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as executor:
+        list(executor.map(task, range(TASKS)))
+    return opened, peak
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = worker_engine(url)
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    try:
+        opened, peak = run_tasks(engine)
+        print(f"{TASKS} tasks, {CONCURRENCY} at a time, in ONE worker process:")
+        print(f"  connections opened: {opened}, peak checked out: {peak} (limit 5 + 5 = 10)")
+        print(f"  kept open for the next tasks: {pool.checkedin()}")
+    finally:
+        engine.dispose()
+    for processes in (1, 4, 16):
+        print(f"  {processes:2} such worker process(es): up to {processes * 10} connections")
+
+
+if __name__ == "__main__":
+    main()

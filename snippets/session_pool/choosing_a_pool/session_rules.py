@@ -1,0 +1,73 @@
+"""When a Session holds a pooled connection, and what really leaks one: checkedout() counts.
+
+Run it:  python -m snippets.session_pool.choosing_a_pool.session_rules
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import gc
+import os
+
+from sqlalchemy import Engine, create_engine, exc, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+
+def checked_out(engine: Engine) -> int:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # a deliberately tiny pool, so that a leak shows quickly
+    engine = create_engine(url, pool_size=2, max_overflow=0, pool_timeout=0.2)
+    Session = sessionmaker(engine)
+    try:
+        print("1. with Session() as session:")
+        # --8<-- [start:good]
+        with Session() as session:
+            session.execute(text("SELECT 1"))
+            print(f"   inside the block: checked out {checked_out(engine)}")
+        print(f"   after the block: checked out {checked_out(engine)}")
+        # --8<-- [end:good]
+
+        print("2. the chapter's 'bad' example: no close()")
+        # --8<-- [start:no-close]
+        session = Session()
+        session.execute(text("SELECT 1"))  # begins a transaction: a connection is checked out
+        print(f"   after execute(): checked out {checked_out(engine)}")
+        session.commit()  # ends the transaction: the connection goes back to the pool
+        print(f"   after commit(), still no close(): checked out {checked_out(engine)}")
+        # --8<-- [end:no-close]
+        session.close()
+
+        print("3. the real leak: sessions kept referenced, idle in a transaction")
+        # --8<-- [start:real-leak]
+        kept: list[OrmSession] = []  # e.g. a global, a cache, a long-lived object
+        for _ in range(2):
+            session = Session()
+            session.execute(text("SELECT 1"))  # transaction begun, never ended
+            kept.append(session)
+        print(f"   two sessions kept: checked out {checked_out(engine)} of 2")
+        try:
+            with Session() as session:
+                session.execute(text("SELECT 1"))
+        except exc.TimeoutError as error:
+            print(f"   the next request: {type(error).__module__}.{type(error).__name__}: {error}")
+        # --8<-- [end:real-leak]
+
+        print("4. the references dropped, without close() (CPython's garbage collector)")
+        # --8<-- [start:dropped]
+        kept.clear()
+        del session
+        gc.collect()  # CPython usually does this at once; do not rely on it
+        print(f"   checked out {checked_out(engine)}")
+        # --8<-- [end:dropped]
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

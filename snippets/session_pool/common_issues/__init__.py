@@ -1,0 +1,1 @@
+"""Examples for the page "Common issues": exhaustion, stale connections, leaks."""

@@ -1,0 +1,168 @@
+"""Connection leaks measured with checkedout(): what holds a connection, and what gives it back.
+
+Run it:  python -m snippets.session_pool.common_issues.connection_leaks
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import gc
+import os
+
+from sqlalchemy import Connection, Engine, create_engine, exc, orm, text
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool, QueuePool
+
+POOL_SIZE = 2
+POOL_TIMEOUT = 0.2  # seconds to wait for a free connection (the default is 30)
+
+
+def checked_out(engine: Engine) -> int:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
+
+
+def forgotten_connection(engine: Engine) -> None:
+    """A request that opens a Connection and returns without closing it."""
+    conn = engine.connect()
+    conn.execute(text("SELECT 1"))
+
+
+def forgotten_session(engine: Engine) -> None:
+    """A request that queries through a Session and returns without commit or close."""
+    session = orm.Session(engine)
+    session.execute(text("SELECT 1"))
+
+
+def server_view(url: str, pid: int) -> str:
+    """What the server shows for connection `pid`, read from a second connection."""
+    monitor = create_engine(url, poolclass=NullPool)
+    try:
+        with monitor.connect() as conn:
+            # --8<-- [start:server-view]
+            if conn.dialect.name == "postgresql":
+                state = conn.execute(
+                    text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).scalar_one()
+                return f"pg_stat_activity.state = {state!r}"
+            if conn.dialect.name == "mysql":
+                command = conn.execute(
+                    text("SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = :pid"),
+                    {"pid": pid},
+                ).scalar_one()
+                return f"information_schema.PROCESSLIST.COMMAND = {command!r}"
+            return "SQLite has no server: only the pool slot is held"
+            # --8<-- [end:server-view]
+    finally:
+        monitor.dispose()
+
+
+def session_pid(session: orm.Session) -> int:
+    """The server's id for the session's connection; 0 on SQLite, which has none."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    if name == "mysql":
+        return int(session.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+    session.execute(text("SELECT 1"))
+    return 0
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT)
+    Session = sessionmaker(bind=engine)
+    kept: list[Connection] = []
+    sessions: list[orm.Session] = []
+    try:
+        print(f"pool_size={POOL_SIZE}, max_overflow=0; checked out at start: {checked_out(engine)}")
+
+        print("1. A Connection that stays referenced stays checked out")
+        # --8<-- [start:kept-connection]
+        conn = engine.connect()
+        conn.execute(text("SELECT 1"))
+        kept.append(conn)  # e.g. stored on a long-lived object, a cache, a global
+        # --8<-- [end:kept-connection]
+        print(f"   kept in a list:           checked out {checked_out(engine)}")
+        conn.close()
+        kept.clear()
+        print(f"   after conn.close():       checked out {checked_out(engine)}")
+
+        print("2. A Session holds a connection from its first query to commit/rollback/close")
+        # --8<-- [start:session-commit]
+        session = Session()
+        print(f"   Session() created:        checked out {checked_out(engine)}")
+        session.execute(text("SELECT 1"))
+        print(f"   after a query:            checked out {checked_out(engine)}")
+        session.commit()  # ends the transaction and gives the connection back
+        print(f"   after commit(), no close: checked out {checked_out(engine)}")
+        # --8<-- [end:session-commit]
+        session.close()
+
+        print("3. Nothing refers to it any more: the garbage collector returns it, later")
+        # --8<-- [start:garbage]
+        gc.disable()  # automatic collection may run at any moment; pause it for a stable output
+        forgotten_connection(engine)
+        forgotten_session(engine)
+        print(f"   both functions returned:  checked out {checked_out(engine)}")
+        gc.collect()  # CPython: now the connections go back
+        print(f"   after gc.collect():       checked out {checked_out(engine)}")
+        gc.enable()
+        # --8<-- [end:garbage]
+
+        print("4. A session left idle after a query: its transaction stays open")
+        # --8<-- [start:idle-in-transaction]
+        session = Session()
+        pid = session_pid(session)  # the query begins a transaction; nothing ends it
+        print(f"   after a query:            checked out {checked_out(engine)}")
+        print(f"   the server sees:          {server_view(url, pid)}")
+        session.commit()
+        print(f"   after commit():           checked out {checked_out(engine)}")
+        print(f"   the server sees:          {server_view(url, pid)}")
+        # --8<-- [end:idle-in-transaction]
+        session.close()
+
+        print(f"5. Sessions kept open, one per request, with pool_timeout={POOL_TIMEOUT}")
+        # --8<-- [start:leak-to-exhaustion]
+        try:
+            for _ in range(POOL_SIZE + 1):
+                session = Session()
+                session.execute(text("SELECT 1"))
+                sessions.append(session)  # never committed, never closed
+        except exc.TimeoutError as error:
+            print(f"   request {len(sessions) + 1} failed:")
+            print(f"   {type(error).__module__}.{type(error).__name__}: {error}")
+        # --8<-- [end:leak-to-exhaustion]
+        for session in sessions:
+            session.close()
+        sessions.clear()
+        print(f"   after closing them:       checked out {checked_out(engine)}")
+
+        print("6. The fix: close every session, also when the work fails")
+        # --8<-- [start:with-session]
+        try:
+            with Session() as session:
+                session.execute(text("SELECT 1"))
+                raise ValueError("the request failed halfway")
+        except ValueError:
+            pass
+        # --8<-- [end:with-session]
+        print(f"   `with Session()`, error:  checked out {checked_out(engine)}")
+        # --8<-- [start:try-finally]
+        session = Session()
+        try:
+            session.execute(text("SELECT 1"))
+            session.commit()
+        finally:
+            session.close()  # runs on success and on error
+        # --8<-- [end:try-finally]
+        print(f"   try/finally close():      checked out {checked_out(engine)}")
+    finally:
+        for session in sessions:
+            session.close()
+        for conn in kept:
+            conn.close()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

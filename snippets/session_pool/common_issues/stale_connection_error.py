@@ -1,0 +1,126 @@
+"""Stale connections for real: a pooled connection closed by the server, then reused.
+
+Run it:  python -m snippets.session_pool.common_issues.stale_connection_error
+Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+It closes only connections it opened itself.
+"""
+
+# backends: postgresql, mysql
+
+import os
+import time
+
+from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy.pool import NullPool
+
+IDLE_TIMEOUT = 1  # seconds: the server closes a session idle for longer
+IDLE_WAIT = 1.5  # seconds the pooled connections sit idle in the drill
+
+
+def backend_pid(conn: Connection) -> int:
+    """The server's id for this connection (PostgreSQL pid, MySQL connection id)."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+
+
+def server_idle_timeout(engine: Engine) -> str:
+    """The server setting that closes idle sessions, as the server reports it."""
+    # --8<-- [start:idle-setting]
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            value = conn.execute(text("SHOW idle_session_timeout")).scalar_one()
+            return f"SHOW idle_session_timeout -> {value}"
+        value = conn.execute(text("SELECT @@wait_timeout")).scalar_one()
+        return f"SELECT @@wait_timeout -> {value}"
+    # --8<-- [end:idle-setting]
+
+
+def pooled_pid(engine: Engine) -> int:
+    """Check out a connection, read its id, and give it back to the pool, still open."""
+    with engine.connect() as conn:
+        return backend_pid(conn)
+
+
+def kill_on_server(url: str, pid: int) -> None:
+    """From a second connection, end the session `pid` (one this program opened itself)."""
+    admin = create_engine(url, poolclass=NullPool)
+    with admin.connect() as conn:
+        # --8<-- [start:kill]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+        else:
+            conn.execute(text(f"KILL {int(pid)}"))
+            listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :pid"
+        # --8<-- [end:kill]
+        deadline = time.monotonic() + 2
+        while conn.execute(text(listed), {"pid": pid}).scalar_one() and time.monotonic() < deadline:
+            time.sleep(0.01)  # wait until the server no longer lists it
+    admin.dispose()
+
+
+def set_idle_timeout(engine: Engine) -> None:
+    """Make the server close this pooled connection after IDLE_TIMEOUT idle seconds."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # opt-in: the PostgreSQL default is 0, never
+            conn.execute(text(f"SET idle_session_timeout = {IDLE_TIMEOUT * 1000}"))
+        else:  # MySQL's wait_timeout, 28800 s (8 h) by default
+            conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
+        conn.commit()  # keep the setting after the connection goes back to the pool
+
+
+def reuse(engine: Engine, old_pid: int) -> list[str]:
+    """Check out the pooled connection again; say what happened, then try once more."""
+    lines: list[str] = []
+    # --8<-- [start:reuse]
+    try:
+        with engine.connect() as conn:
+            pid = backend_pid(conn)
+        lines.append(f"reuse: ok, {'the same' if pid == old_pid else 'a new'} connection {pid}")
+    except exc.OperationalError as error:
+        lines.append(f"reuse: {type(error).__module__}.{type(error).__name__}:")
+        lines += [f"  {line}" for line in str(error).splitlines()]
+        lines.append(f"error.connection_invalidated: {error.connection_invalidated}")
+        with engine.connect() as conn:  # the next checkout: a fresh connection
+            lines.append(f"next checkout: ok, a new connection {backend_pid(conn)}")
+    # --8<-- [end:reuse]
+    return lines
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    probe = create_engine(url, poolclass=NullPool)
+    print(f"Server setting: {server_idle_timeout(probe)}")
+    probe.dispose()
+
+    print("1. A pooled connection ended on the server, then checked out again")
+    for pre_ping in (False, True):
+        engine = create_engine(url, pool_size=1, pool_pre_ping=pre_ping)
+        pid = pooled_pid(engine)
+        kill_on_server(url, pid)
+        print(f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:")
+        print("\n".join(f"     {line}" for line in reuse(engine, pid)))
+        engine.dispose()
+
+    print(f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; the pool idle for {IDLE_WAIT} s")
+    settings: list[dict[str, bool | int]] = [
+        {},
+        {"pool_pre_ping": True},
+        {"pool_recycle": IDLE_TIMEOUT},
+    ]
+    engines = [create_engine(url, pool_size=1, **kwargs) for kwargs in settings]
+    pids = []
+    for engine in engines:
+        set_idle_timeout(engine)
+        pids.append(pooled_pid(engine))
+    time.sleep(IDLE_WAIT)
+    for kwargs, engine, pid in zip(settings, engines, pids, strict=True):
+        label = ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "no setting"
+        print(f"   {label}:")
+        print("\n".join(f"     {line}" for line in reuse(engine, pid)))
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

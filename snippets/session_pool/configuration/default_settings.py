@@ -1,0 +1,105 @@
+"""The default pool settings spelled out: they give exactly the pool create_engine(url) builds.
+
+Run it:  python -m snippets.session_pool.configuration.default_settings
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import QueuePool
+
+SIMULTANEOUS = 3  # connections checked out at once by the workload
+
+
+def explicit_defaults(url: str) -> Engine:
+    # --8<-- [start:explicit-defaults]
+    engine = create_engine(
+        url,
+        # The QueuePool defaults, written out. Leaving them all out gives the same pool.
+        pool_size=5,  # keep at most 5 idle connections
+        max_overflow=10,  # allow 10 more while all 5 are busy
+        pool_timeout=30.0,  # wait up to 30 s for a connection when all 15 are in use
+        pool_recycle=-1,  # never replace a connection because of its age
+        pool_pre_ping=False,  # don't test connections before use
+    )
+    # --8<-- [end:explicit-defaults]
+    return engine
+
+
+def chapter_block(url: str) -> Engine:
+    # --8<-- [start:chapter-block]
+    engine = create_engine(
+        url,
+        # Default pool settings (QueuePool), as the chapter lists them
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=30,
+        pool_recycle=3600,  # not a default: the default is -1, never
+        pool_pre_ping=False,
+    )
+    # --8<-- [end:chapter-block]
+    return engine
+
+
+def settings(engine: Engine) -> dict[str, object]:
+    """The settings the engine's pool really uses."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return {"pool class": type(pool).__name__}
+    return {
+        "pool class": type(pool).__name__,
+        "pool_size": pool.size(),
+        "max_overflow": pool._max_overflow,  # no public accessor; read only
+        "pool_timeout": pool.timeout(),
+        "pool_recycle": pool._recycle,  # no public accessor; read only
+        "pool_pre_ping": pool._pre_ping,  # no public accessor; read only
+    }
+
+
+def status_after_workload(engine: Engine) -> str:
+    """Check out SIMULTANEOUS connections at once, return them all; the pool's status()."""
+    held = [engine.connect() for _ in range(SIMULTANEOUS)]
+    for conn in held:
+        conn.execute(text("SELECT 1"))
+    for conn in held:
+        conn.close()
+    return engine.pool.status()
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engines = {
+        "create_engine(url)": create_engine(url),
+        "defaults spelled out": explicit_defaults(url),
+        "the chapter's block": chapter_block(url),
+    }
+    facts = {label: settings(engine) for label, engine in engines.items()}
+    statuses = {label: status_after_workload(engine) for label, engine in engines.items()}
+    for engine in engines.values():
+        engine.dispose()
+
+    labels = list(engines)
+    print(f"{'setting':<15}" + "".join(f"{label:<23}" for label in labels).rstrip())
+    for name in facts[labels[0]]:
+        print(f"{name:<15}" + "".join(f"{facts[lb][name]!s:<23}" for lb in labels).rstrip())
+    print()
+    print(f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:")
+    for label in labels:
+        print(f"  {label:<21} {statuses[label]}")
+    print()
+    reference = labels[0]
+    for label in labels[1:]:
+        differences = [
+            f"{name} {facts[label][name]} instead of {facts[reference][name]}"
+            for name in facts[reference]
+            if facts[label][name] != facts[reference][name]
+        ]
+        if not differences and statuses[label] == statuses[reference]:
+            print(f"{label}: the same pool as {reference}")
+        else:
+            print(f"{label}: differs from {reference}: {', '.join(differences)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""pool_recycle: at checkout, a connection older than pool_recycle seconds is replaced.
+
+Run it:  python -m snippets.session_pool.configuration.pool_recycle
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.pool import ConnectionPoolEntry
+
+RECYCLE = 1  # seconds; a real application uses e.g. 3600
+PAUSE = RECYCLE + 0.1
+
+
+@dataclass
+class Tally:
+    """Real DBAPI connections opened and closed, counted with pool events."""
+
+    opened: int = 0
+    closed: int = 0
+
+
+def count_connections(engine: Engine) -> Tally:
+    """Count connections; also number each one, for SQLite, which has no connection id."""
+    tally = Tally()
+
+    def on_connect(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        tally.opened += 1
+        record.info["number"] = tally.opened
+
+    def on_close(*_: object) -> None:
+        tally.closed += 1
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "close", on_close)
+    return tally
+
+
+def connection_id(conn: Connection) -> str:
+    """Which database connection this is, as the server numbers it."""
+    if conn.dialect.name == "postgresql":
+        return f"backend pid {conn.execute(text('SELECT pg_backend_pid()')).scalar()}"
+    if conn.dialect.name == "mysql":
+        return f"connection id {conn.execute(text('SELECT CONNECTION_ID()')).scalar()}"
+    conn.execute(text("SELECT 1"))  # SQLite has no server: use the number given at connect
+    return f"connection #{conn.connection.info['number']}"
+
+
+def server_idle_limit(engine: Engine) -> str:
+    """The server's own limit on idle connections, the reason to set pool_recycle at all."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "mysql":
+            seconds = conn.execute(text("SELECT @@wait_timeout")).scalar()
+            return f"the server closes connections idle for wait_timeout = {seconds} s"
+        if engine.dialect.name == "postgresql":
+            setting = conn.execute(text("SHOW idle_session_timeout")).scalar()
+            return f"idle_session_timeout = {setting} on the server (0: never closes them)"
+    return "SQLite has no server that could close an idle connection"
+
+
+def compare(before: str, after: str) -> str:
+    return "the same connection" if before == after else f"new: {before} was replaced"
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:engine]
+    engine = create_engine(url, pool_size=2, pool_recycle=RECYCLE)  # 1 s for the demo
+    # --8<-- [end:engine]
+    print(f"pool_recycle={RECYCLE}; {server_idle_limit(engine)}")
+    engine.dispose()  # start again from an empty pool
+    tally = count_connections(engine)
+
+    # --8<-- [start:recycle]
+    held = engine.connect()  # kept checked out the whole time
+    first_held = connection_id(held)
+    with engine.connect() as conn:
+        idle = connection_id(conn)  # returned to the pool when the block ends
+    with engine.connect() as conn:
+        at_once = connection_id(conn)  # younger than pool_recycle: reused
+    time.sleep(PAUSE)
+    still_held = connection_id(held)  # older than pool_recycle, but never checked in
+    with engine.connect() as conn:
+        after_pause = connection_id(conn)  # older than pool_recycle: replaced at checkout
+    # --8<-- [end:recycle]
+    held.close()  # back to the pool, older than pool_recycle
+    with engine.connect() as first, engine.connect() as second:
+        next_two = (connection_id(first), connection_id(second))
+
+    rows = [
+        ("held (kept checked out)", first_held),
+        ("checked out, returned", idle),
+        ("checked out again at once", f"{at_once}: {compare(idle, at_once)}"),
+        (f"--- {PAUSE} s later ---", ""),
+        ("held, still checked out", f"{still_held}: {compare(first_held, still_held)}"),
+        ("checked out", f"{after_pause}: {compare(at_once, after_pause)}"),
+        ("held one returned; 2 checkouts", ", ".join(next_two)),
+    ]
+    if first_held not in next_two:
+        rows.append(("", f"{first_held} was replaced at its next checkout, though"))
+        rows.append(("", "it was in use until just now: age counts, not idle time"))
+    for label, value in rows:
+        print(f"{label:<32} {value}".rstrip())
+    print(f"connections opened {tally.opened}, closed by recycling {tally.closed}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

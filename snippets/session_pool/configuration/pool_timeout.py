@@ -1,0 +1,117 @@
+"""pool_timeout: how long a checkout waits for a free connection; it is not a query timeout.
+
+Run it:  python -m snippets.session_pool.configuration.pool_timeout
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+import sqlite3
+import threading
+import time
+
+from sqlalchemy import Connection, Engine, create_engine, exc, text
+
+# Scaled-down stand-ins for the chapter's pool_timeout=5 (API) and pool_timeout=60 (batch job)
+API_TIMEOUT = 0.2
+BATCH_TIMEOUT = 0.8
+HOLD = 0.3  # another caller keeps the only connection this long
+SLOW_QUERY = 0.3  # a query that runs longer than API_TIMEOUT
+
+
+def one_connection_engine(url: str, timeout: float) -> Engine:
+    """A pool of exactly one connection, so a second caller has to wait."""
+    return create_engine(url, pool_size=1, max_overflow=0, pool_timeout=timeout)
+
+
+def wait_while_busy(engine: Engine, hold: float) -> tuple[float, exc.TimeoutError | None]:
+    """Another thread holds the only connection for `hold` s; time our checkout meanwhile."""
+    taken = threading.Event()
+
+    def other_caller() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            taken.set()
+            time.sleep(hold)
+
+    thread = threading.Thread(target=other_caller)
+    thread.start()
+    taken.wait()
+    start = time.perf_counter()
+    error = None
+    # --8<-- [start:checkout]
+    try:
+        with engine.connect() as conn:  # waits up to pool_timeout for a free connection
+            conn.execute(text("SELECT 1"))
+    except exc.TimeoutError as refused:  # sqlalchemy.exc.TimeoutError
+        error = refused
+    # --8<-- [end:checkout]
+    waited = time.perf_counter() - start
+    thread.join()
+    return waited, error
+
+
+def which_except_catches(engine: Engine) -> str:
+    """Try the builtin TimeoutError first, then SQLAlchemy's, on a refused checkout."""
+    with engine.connect():  # hold the only connection
+        # --8<-- [start:which-except]
+        try:
+            try:
+                engine.connect().close()
+            except TimeoutError:  # the builtin TimeoutError: does not match
+                return "except TimeoutError"
+        except exc.TimeoutError:
+            return "except sqlalchemy.exc.TimeoutError"
+        # --8<-- [end:which-except]
+    return "nothing: the checkout succeeded"
+
+
+def sleep_on_server(conn: Connection, seconds: float) -> None:
+    """Run a query that takes `seconds`."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+    elif conn.dialect.name == "mysql":
+        conn.execute(text("SELECT SLEEP(:s)"), {"s": seconds})
+    else:  # SQLite has no sleep function: give this connection one
+        sqlite_connection = conn.connection.driver_connection
+        assert isinstance(sqlite_connection, sqlite3.Connection)
+        sqlite_connection.create_function("sleep", 1, time.sleep)
+        conn.execute(text("SELECT sleep(:s)"), {"s": seconds})
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:two-timeouts]
+    # API - fail fast
+    api = one_connection_engine(url, timeout=API_TIMEOUT)
+    # Batch job - wait longer
+    batch = one_connection_engine(url, timeout=BATCH_TIMEOUT)
+    # --8<-- [end:two-timeouts]
+    print(f"Another caller holds the pool's only connection for {HOLD} s.")
+    for label, engine, seconds in (("API", api, API_TIMEOUT), ("batch job", batch, BATCH_TIMEOUT)):
+        waited, error = wait_while_busy(engine, HOLD)
+        timeout = f"pool_timeout={seconds}"
+        if error is None:
+            print(f"{label}, {timeout}: got a connection after {waited:.2f} s, once it was free")
+        else:
+            print(f"{label}, {timeout}: gave up after {waited:.2f} s")
+            print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
+            builtin = isinstance(error, TimeoutError)
+            print(f"  isinstance(error, TimeoutError), the builtin TimeoutError: {builtin}")
+            bases = " -> ".join(f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1])
+            print(f"  its classes: {bases}")
+    print(f"A refused checkout is caught by: {which_except_catches(api)}")
+
+    start = time.perf_counter()
+    with api.connect() as conn:
+        sleep_on_server(conn, SLOW_QUERY)
+    elapsed = time.perf_counter() - start
+    print(
+        f"A {SLOW_QUERY} s query on the pool_timeout={API_TIMEOUT} engine finished normally "
+        f"in {elapsed:.2f} s: pool_timeout does not limit queries"
+    )
+    api.dispose()
+    batch.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Log pool events with the logging module, and read pool health from any pool class.
+
+Run it:  python -m snippets.session_pool.monitoring.health_check
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import time
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool, QueuePool, StaticPool
+
+RECYCLE_SECONDS = 1
+
+
+def invalidate_one(engine: Engine) -> None:
+    """Check out a connection and invalidate it: an event the pool logs at INFO."""
+    with engine.connect() as conn:
+        conn.invalidate()  # what SQLAlchemy does itself after a disconnect error
+
+
+def recycle_one(engine: Engine) -> None:
+    """Let a pooled connection grow older than pool_recycle, then check it out: INFO again."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    time.sleep(RECYCLE_SECONDS + 0.1)
+    with engine.connect() as conn:  # the pool closes the old connection and opens a new one
+        conn.execute(text("SELECT 1"))
+
+
+def lines_written_without_handler(engine: Engine) -> int:
+    """Invalidate a connection and count what reached stdout or stderr meanwhile."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        invalidate_one(engine)
+    return len(captured.getvalue().splitlines())
+
+
+# --8<-- [start:check-pool-health]
+def check_pool_health(engine: Engine) -> dict[str, int | str]:
+    """Pool statistics for any pool class: status() always, the counters where they exist."""
+    pool = engine.pool
+    health: dict[str, int | str] = {"pool": type(pool).__name__, "status": pool.status()}
+    if isinstance(pool, QueuePool):  # only QueuePool has size(), checkedout(), ...
+        health |= {
+            "size": pool.size(),
+            "checked_out": pool.checkedout(),
+            "overflow": pool.overflow(),  # negative until the pool is full
+            "overflow_in_use": max(0, pool.overflow()),
+            "checked_in": pool.checkedin(),
+        }
+    return health
+    # --8<-- [end:check-pool-health]
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
+    try:
+        # --8<-- [start:chapter-logging]
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)  # the chapter's line alone
+        # --8<-- [end:chapter-logging]
+        print("1. level INFO, no handler configured:")
+        print(
+            f"   a connection was invalidated; lines logged: "
+            f"{lines_written_without_handler(engine)}"
+        )
+
+        print("2. level INFO, with a handler: invalidations and recycles")
+        # --8<-- [start:logging-setup]
+        logging.basicConfig(  # a handler; without one nothing is printed
+            stream=sys.stdout,  # the default is stderr; stdout so this page can show it
+            format="%(levelname)s %(name)s %(message)s",
+        )
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)  # invalidations, recycles
+        # --8<-- [end:logging-setup]
+        invalidate_one(engine)
+        recycle_one(engine)
+
+        print("3. level DEBUG adds every checkout and checkin:")
+        # --8<-- [start:debug]
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.DEBUG)
+        # --8<-- [end:debug]
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.WARNING)  # quiet again
+
+        print("4. check_pool_health(), one connection checked out, for three pool classes:")
+        engines = [
+            engine,
+            create_engine(url, poolclass=StaticPool),
+            create_engine(url, poolclass=NullPool),
+        ]
+        for each in engines:
+            with each.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                print(f"   {check_pool_health(each)}")
+            each.dispose()
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

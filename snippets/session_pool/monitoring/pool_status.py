@@ -1,0 +1,64 @@
+"""status() works for every pool class; the four counters exist only on QueuePool.
+
+Run it:  python -m snippets.session_pool.monitoring.pool_status
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import (
+    AssertionPool,
+    NullPool,
+    Pool,
+    QueuePool,
+    SingletonThreadPool,
+    StaticPool,
+)
+
+POOL_CLASSES: list[type[Pool]] = [
+    QueuePool,
+    NullPool,
+    StaticPool,
+    SingletonThreadPool,
+    AssertionPool,
+]
+COUNTERS = ["size", "checkedout", "overflow", "checkedin"]
+
+
+def chapter_counter(engine: Engine, name: str) -> str:
+    """Call a counter the way the chapter does, `engine.pool.size()`; say what happened."""
+    # --8<-- [start:chapter-call]
+    try:
+        value = getattr(engine.pool, name)()  # the chapter's pool.size(), pool.overflow(), ...
+    except (AttributeError, TypeError) as error:
+        return f"{type(error).__name__}: {error}"
+    return str(value)
+    # --8<-- [end:chapter-call]
+
+
+def describe(url: str, poolclass: type[Pool]) -> list[str]:
+    """status() and the four counters of one pool class, with one connection checked out."""
+    engine = create_engine(url, poolclass=poolclass)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            # --8<-- [start:status]
+            status = engine.pool.status()  # every pool class has it
+            # --8<-- [end:status]
+            lines = [f"{poolclass.__name__}", f"  status():     {status}"]
+            lines += [f"  {name + '():':<13} {chapter_counter(engine, name)}" for name in COUNTERS]
+    finally:
+        engine.dispose()
+    return lines
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    print("one connection checked out from each pool:")
+    for poolclass in POOL_CLASSES:
+        print("\n".join(describe(url, poolclass)))
+
+
+if __name__ == "__main__":
+    main()

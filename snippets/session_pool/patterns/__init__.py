@@ -1,0 +1,1 @@
+"""Examples for the page "Common patterns": web app, worker, serverless, SQLite."""

@@ -1,0 +1,227 @@
+"""A web app: one Session per request, a pool that caps connections, and 503 on pool_timeout.
+
+Run it:  python -m snippets.session_pool.patterns.web_app
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+import uvicorn
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+# --8<-- [start:chapter-settings]
+# The chapter's settings for a web app. Every limit here is PER PROCESS: each uvicorn or
+# gunicorn worker process builds its own engine, so N workers may open N * 30 connections.
+CHAPTER_SETTINGS: dict[str, Any] = {
+    "pool_size": 20,  # idle connections the pool keeps (it opens them only when needed)
+    "max_overflow": 10,  # extra connections under load: 20 + 10 = 30 at most
+    "pool_timeout": 10,  # seconds a request waits for a free connection before TimeoutError
+    "pool_recycle": 3600,  # replace a connection older than 1 h, when it is checked out
+    "pool_pre_ping": True,  # test a pooled connection before lending it out
+}
+WORKER_PROCESSES = 4  # e.g. gunicorn -w 4, or uvicorn --workers 4
+# --8<-- [end:chapter-settings]
+
+
+# --8<-- [start:create-app]
+def create_app(url: str, **pool_settings: Any) -> FastAPI:
+    engine = create_engine(url, **pool_settings)  # once per process, at start-up
+    SessionLocal = sessionmaker(bind=engine)
+
+    def get_session() -> Iterator[Session]:
+        with SessionLocal() as session:  # one Session per request ...
+            yield session  # ... closed after the request: its connection goes back
+
+    app = FastAPI()
+    app.state.engine = engine
+
+    @app.get("/work")
+    def work(session: Annotated[Session, Depends(get_session)], seconds: float) -> dict[str, int]:
+        value = session.execute(text("SELECT 1")).scalar_one()  # checks out a connection
+        time.sleep(seconds)  # the rest of the request: the Session still holds the connection
+        return {"value": value}
+
+    @app.exception_handler(exc.TimeoutError)  # no free connection within pool_timeout
+    async def pool_timeout(request: Request, error: exc.TimeoutError) -> JSONResponse:
+        kind = f"{type(error).__module__}.{type(error).__name__}"
+        return JSONResponse(status_code=503, content={"error": kind, "detail": str(error)})
+
+    return app
+    # --8<-- [end:create-app]
+
+
+@dataclass
+class PoolWatch:
+    """Counts the connections the pool opens and the most it lends out at the same time."""
+
+    opened: int = 0
+    checked_out: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine, "connect", self.on_connect)
+        event.listen(engine, "checkout", self.on_checkout)
+        event.listen(engine, "checkin", self.on_checkin)
+
+    def on_connect(self, *_: object) -> None:
+        with self.lock:
+            self.opened += 1
+
+    def on_checkout(self, *_: object) -> None:
+        with self.lock:
+            self.checked_out += 1
+            self.peak = max(self.peak, self.checked_out)
+
+    def on_checkin(self, *_: object) -> None:
+        with self.lock:
+            self.checked_out -= 1
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Serve the app with uvicorn in a background thread; yield its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # port 0: the operating system picks a free port
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+
+@dataclass
+class Reply:
+    status: int
+    seconds: float
+    body: dict[str, Any]
+
+
+def load(
+    client: httpx.Client, base_url: str, clients: int, requests: int, hold: float
+) -> list[Reply]:
+    """Send `requests` requests, `clients` at a time; each request holds its connection `hold` s."""
+
+    def one(_: int) -> Reply:
+        start = time.perf_counter()
+        response = client.get(f"{base_url}/work", params={"seconds": hold})
+        return Reply(response.status_code, time.perf_counter() - start, response.json())
+
+    with ThreadPoolExecutor(clients) as threads:
+        return list(threads.map(one, range(requests)))
+
+
+def statuses(replies: list[Reply]) -> str:
+    counts = Counter(r.status for r in replies)
+    return ", ".join(f"{n} x {status}" for status, n in sorted(counts.items()))
+
+
+def server_max_connections(url: str) -> int | None:
+    """The server's connection limit, shared by every process; None for SQLite (no server)."""
+    queries = {"postgresql": "SHOW max_connections", "mysql": "SELECT @@max_connections"}
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name not in queries:
+            return None
+        with engine.connect() as conn:
+            return int(conn.execute(text(queries[engine.dialect.name])).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def within_capacity(client: httpx.Client, url: str) -> None:
+    # --8<-- [start:demo-settings]
+    settings = {**CHAPTER_SETTINGS, "pool_size": 5, "max_overflow": 5, "pool_timeout": 1}
+    # --8<-- [end:demo-settings]
+    app = create_app(url, **settings)
+    engine: Engine = app.state.engine
+    watch = PoolWatch()
+    watch.attach(engine)
+    limit = settings["pool_size"] + settings["max_overflow"]
+    clients, requests = 12, 24
+    try:
+        with serve(app) as base_url:
+            start = time.perf_counter()
+            replies = load(client, base_url, clients, requests, hold=0.03)
+            elapsed = time.perf_counter() - start
+        print(f"Within capacity: pool_size=5, max_overflow=5 (at most {limit} connections)")
+        print(f"  {requests} requests, {clients} at a time, each holds its connection 30 ms")
+        print(f"  responses: {statuses(replies)}, in {elapsed:.2f} s")
+        print(f"  connections opened: {watch.opened}")
+        print(f"  most connections checked out at once: {watch.peak} (limit {limit})")
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        print(f"  after the load: {pool.status()}")
+    finally:
+        engine.dispose()
+
+
+def beyond_capacity(client: httpx.Client, url: str) -> None:
+    # --8<-- [start:beyond-capacity]
+    app = create_app(url, pool_size=2, max_overflow=0, pool_timeout=0.2)
+    # --8<-- [end:beyond-capacity]
+    engine: Engine = app.state.engine
+    clients = 6
+    try:
+        with serve(app) as base_url:
+            replies = load(client, base_url, clients, requests=clients, hold=0.4)
+        print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.2")
+        print(f"  {clients} requests at once, each holds its connection 400 ms")
+        print(f"  responses: {statuses(replies)}")
+        for status in sorted({r.status for r in replies}):
+            times = [r.seconds for r in replies if r.status == status]
+            print(f"  {status} answered after {min(times):.2f} to {max(times):.2f} s")
+        failed = [r for r in replies if r.status == 503]
+        if failed:
+            print(f"  503 body: {failed[0].body['error']}: {failed[0].body['detail']}")
+    finally:
+        engine.dispose()
+
+
+def budget(url: str) -> None:
+    per_process = CHAPTER_SETTINGS["pool_size"] + CHAPTER_SETTINGS["max_overflow"]
+    total = WORKER_PROCESSES * per_process
+    print(f"The chapter's settings: at most {per_process} connections per process")
+    print(f"  {WORKER_PROCESSES} worker processes: up to {total} connections on the server")
+    limit = server_max_connections(url)
+    if limit is None:
+        print("  SQLite has no server and no max_connections")
+    else:
+        verdict = "too many" if total > limit else "fits, if nothing else connects"
+        print(f"  this server's max_connections: {limit}: {verdict}")
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    with httpx.Client(limits=httpx.Limits(max_connections=20), timeout=10) as client:
+        within_capacity(client, url)
+        print()
+        beyond_capacity(client, url)
+    print()
+    budget(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Examples for the page "Pool types"."""

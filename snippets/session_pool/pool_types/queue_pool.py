@@ -1,0 +1,72 @@
+"""QueuePool, written out explicitly, is the default pool: lazy (starts empty) and bounded.
+
+Run it:  python -m snippets.session_pool.pool_types.queue_pool
+Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+from contextlib import ExitStack
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.pool import QueuePool
+
+
+def explicit_engine(url: str) -> Engine:
+    # --8<-- [start:explicit]
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,  # explicit, but it is the default
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=0.2,  # not in the chapter: only so that this demo fails fast
+    )
+    # --8<-- [end:explicit]
+    return engine
+
+
+def default_engine(url: str) -> Engine:
+    return create_engine(url, pool_timeout=0.2)  # everything else left at its default
+
+
+def fill_the_pool(engine: Engine) -> None:
+    """Check out connections until the pool refuses one; print what the pool did."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    opened = 0
+
+    def count_connect(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine, "connect", count_connect)
+    print(f"  pool class: {type(pool).__name__}, pool_size: {pool.size()}")
+    print(f"  after create_engine(): connections opened: {opened}")
+    print(f"    {pool.status()}")
+    # --8<-- [start:fill]
+    with ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(engine.connect())  # keep every connection checked out
+            except exc.TimeoutError as error:
+                print(f"  checkout no. {pool.checkedout() + 1} refused:")
+                print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
+                break
+        print(f"  while held: connections opened: {opened}, checked out: {pool.checkedout()}")
+    # --8<-- [end:fill]
+    print(f"  all given back: still open in the pool: {pool.checkedin()} (the extra ones closed)")
+    print(f"    {pool.status()}")
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    for label, make in [("explicit QueuePool", explicit_engine), ("default", default_engine)]:
+        print(f"{label}:")
+        engine = make(url)
+        try:
+            fill_the_pool(engine)
+        finally:
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
