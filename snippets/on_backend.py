@@ -19,11 +19,11 @@ VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
+    if len(args) != 2 or args[0] not in ("sqlite", *VARIABLES):
         print("usage: python -m snippets.on_backend {sqlite,postgresql,mysql} snippets.<example>")
         for backend, variable in VARIABLES.items():
             print(f"{backend}: {'set' if os.environ.get(variable) else 'not set'} ({variable})")
-        return 0
+        return 0 if not args else 2
     backend, module = args
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     if backend != "sqlite":
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Not run in this build: {VARIABLES[backend]} was not set.")
             return 0
         env["DATABASE_URL"] = url
+    print(f"$ python -m {module}", flush=True)  # like a console: command, then its output
     return subprocess.run([sys.executable, "-m", module], env=env, check=False).returncode
 
 

@@ -6,7 +6,6 @@ Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@12
 
 import builtins
 import os
-import time
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
@@ -30,13 +29,11 @@ def main() -> None:
     engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=1)
     # --8<-- [end:engine]
     kept: list[Connection] = []
-    start = time.perf_counter()
     # --8<-- [start:catch]
     try:
         handle_requests(engine, REQUESTS, kept)
     except exc.TimeoutError as error:  # sqlalchemy.exc.TimeoutError, not Python's own
-        waited = time.perf_counter() - start
-        print(f"request {len(kept) + 1} of {REQUESTS} failed after {waited:.1f} s:")
+        print(f"request {len(kept) + 1} of {REQUESTS} failed:")
         print(f"{type(error).__module__}.{type(error).__name__}: {error}")
         print(
             f"caught by `except TimeoutError` (the built-in)? "

@@ -31,14 +31,18 @@ def handle_requests_orm(engine: Engine, requests: int) -> None:
     # --8<-- [end:with-session]
 
 
+def show_pool(label: str, engine: Engine) -> None:
+    print(f"{label:<23} {engine.pool.status()}")
+
+
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=1)
-    print(f"before:           {engine.pool.status()}")
+    show_pool("before:", engine)
     handle_requests(engine, REQUESTS)
-    print(f"after {REQUESTS} connections: {engine.pool.status()}")
+    show_pool(f"after {REQUESTS} connections:", engine)
     handle_requests_orm(engine, REQUESTS)
-    print(f"after {REQUESTS} sessions:    {engine.pool.status()}")
+    show_pool(f"after {REQUESTS} sessions:", engine)
     engine.dispose()
 
 

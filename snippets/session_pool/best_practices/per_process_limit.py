@@ -47,7 +47,7 @@ def read_budget(engine: Engine) -> Budget | None:
                 )
             ).all()  # reserved_connections exists from PostgreSQL 16 on
             open_now = conn.execute(  # client sessions, this one included
-                text("SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL")
+                text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
             ).scalar_one()
             return Budget(
                 max_connections,
@@ -57,10 +57,12 @@ def read_budget(engine: Engine) -> Budget | None:
             )
         if engine.dialect.name in {"mysql", "mariadb"}:
             max_connections = int(conn.execute(text("SELECT @@max_connections")).scalar_one())
-            open_now = conn.execute(text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")).one()[1]
+            open_now = conn.execute(  # client connections, this one included
+                text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+            ).one()[1]
             # the server admits one connection more than max_connections, for an administrator
             return Budget(
-                max_connections, 0, "the administrator's extra one is on top", int(open_now)
+                max_connections, 0, "the administrator's extra one is on top", int(open_now) - 1
             )
     raise NotImplementedError(f"no query for {engine.dialect.name} here")
 

@@ -43,8 +43,8 @@ def main() -> None:
             used = attributes_used(engine, source)
         finally:
             engine.dispose()
-        print(f"#### `{url}`\n")
-        print(f"`{cls.__module__}.{cls.__qualname__}.do_ping()`:\n")
+        # bold, not a heading: the output goes inside a page that has headings of its own
+        print(f"**`{url}`** uses `{cls.__module__}.{cls.__qualname__}.do_ping()`:\n")
         print(f"```python\n{source}```\n")
         for name, value in used.items():
             print(f"For this dialect `self.{name}` is `{value!r}`.\n")

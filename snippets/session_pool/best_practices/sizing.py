@@ -150,11 +150,10 @@ def main() -> None:
     )
     size, overflow = CHAPTER
     spare = size + overflow - load.peak
+    verdict = f"{spare} to spare" if spare >= 0 else f"{-spare} short"
     print(
         f"the chapter's pool_size={size} + max_overflow={overflow} = {size + overflow}:"
-        f" {spare} to spare at this peak"
-        if spare >= 0
-        else f" {-spare} short at this peak"
+        f" {verdict} at this peak"
     )
 
 

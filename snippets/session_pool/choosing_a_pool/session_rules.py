@@ -43,7 +43,17 @@ def main() -> None:
         # --8<-- [end:no-close]
         session.close()
 
-        print("3. the real leak: sessions kept referenced, idle in a transaction")
+        print("3. a Connection, no close()")
+        # --8<-- [start:connection-no-close]
+        conn = engine.connect()  # a Connection holds its pooled connection from here...
+        conn.execute(text("SELECT 1"))
+        conn.commit()
+        print(f"   after commit(), no close(): checked out {checked_out(engine)}")
+        conn.close()  # ...to here, transaction or not
+        print(f"   after close(): checked out {checked_out(engine)}")
+        # --8<-- [end:connection-no-close]
+
+        print("4. the real leak: sessions kept referenced, idle in a transaction")
         # --8<-- [start:real-leak]
         kept: list[OrmSession] = []  # e.g. a global, a cache, a long-lived object
         for _ in range(2):
@@ -58,11 +68,10 @@ def main() -> None:
             print(f"   the next request: {type(error).__module__}.{type(error).__name__}: {error}")
         # --8<-- [end:real-leak]
 
-        print("4. the references dropped, without close() (CPython's garbage collector)")
+        print("5. the references dropped, without close() (CPython's garbage collector)")
         # --8<-- [start:dropped]
-        kept.clear()
-        del session
-        gc.collect()  # CPython usually does this at once; do not rely on it
+        kept.clear()  # nothing refers to the two sessions any more
+        gc.collect()  # sessions sit in reference cycles: freed when the cycle collector runs
         print(f"   checked out {checked_out(engine)}")
         # --8<-- [end:dropped]
     finally:

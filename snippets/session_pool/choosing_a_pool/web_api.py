@@ -84,7 +84,9 @@ def main() -> None:
     finally:
         engine.dispose()
     # --8<-- [start:budget]
-    per_process = 20 + 10  # pool_size + max_overflow: the most ONE process's engine opens
+    # pool_size + max_overflow: the most ONE process's engine opens (max_overflow has no
+    # public getter: read only)
+    per_process = pool.size() + pool._max_overflow
     print(f"one process may open up to {per_process} connections")
     if limit is None:
         print("SQLite: no server, so no max_connections to share between processes")

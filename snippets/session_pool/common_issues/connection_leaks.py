@@ -110,7 +110,6 @@ def main() -> None:
         # --8<-- [end:garbage]
 
         print("4. A session left idle after a query: its transaction stays open")
-        # --8<-- [start:idle-in-transaction]
         session = Session()
         pid = session_pid(session)  # the query begins a transaction; nothing ends it
         print(f"   after a query:            checked out {checked_out(engine)}")
@@ -118,7 +117,6 @@ def main() -> None:
         session.commit()
         print(f"   after commit():           checked out {checked_out(engine)}")
         print(f"   the server sees:          {server_view(url, pid)}")
-        # --8<-- [end:idle-in-transaction]
         session.close()
 
         print(f"5. Sessions kept open, one per request, with pool_timeout={POOL_TIMEOUT}")

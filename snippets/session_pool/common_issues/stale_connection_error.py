@@ -10,7 +10,7 @@ It closes only connections it opened itself.
 import os
 import time
 
-from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
 IDLE_TIMEOUT = 1  # seconds: the server closes a session idle for longer
@@ -45,19 +45,24 @@ def pooled_pid(engine: Engine) -> int:
 def kill_on_server(url: str, pid: int) -> None:
     """From a second connection, end the session `pid` (one this program opened itself)."""
     admin = create_engine(url, poolclass=NullPool)
-    with admin.connect() as conn:
-        # --8<-- [start:kill]
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
-        else:
-            conn.execute(text(f"KILL {int(pid)}"))
-            listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :pid"
-        # --8<-- [end:kill]
-        deadline = time.monotonic() + 2
-        while conn.execute(text(listed), {"pid": pid}).scalar_one() and time.monotonic() < deadline:
-            time.sleep(0.01)  # wait until the server no longer lists it
-    admin.dispose()
+    try:
+        with admin.connect() as conn:
+            # --8<-- [start:kill]
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+            else:
+                conn.execute(text(f"KILL {int(pid)}"))
+                listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :pid"
+            # --8<-- [end:kill]
+            deadline = time.monotonic() + 2
+            while (
+                conn.execute(text(listed), {"pid": pid}).scalar_one()
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.01)  # wait until the server no longer lists it
+    finally:
+        admin.dispose()
 
 
 def set_idle_timeout(engine: Engine) -> None:
@@ -90,6 +95,10 @@ def reuse(engine: Engine, old_pid: int) -> list[str]:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    if make_url(url).get_backend_name() == "sqlite":
+        print("SQLite has no server that could close a pooled connection: set DATABASE_URL to")
+        print("a PostgreSQL or MySQL database to run these drills.")
+        return
     probe = create_engine(url, poolclass=NullPool)
     print(f"Server setting: {server_idle_timeout(probe)}")
     probe.dispose()
@@ -97,11 +106,13 @@ def main() -> None:
     print("1. A pooled connection ended on the server, then checked out again")
     for pre_ping in (False, True):
         engine = create_engine(url, pool_size=1, pool_pre_ping=pre_ping)
-        pid = pooled_pid(engine)
-        kill_on_server(url, pid)
-        print(f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:")
-        print("\n".join(f"     {line}" for line in reuse(engine, pid)))
-        engine.dispose()
+        try:
+            pid = pooled_pid(engine)
+            kill_on_server(url, pid)
+            print(f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:")
+            print("\n".join(f"     {line}" for line in reuse(engine, pid)))
+        finally:
+            engine.dispose()
 
     print(f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; the pool idle for {IDLE_WAIT} s")
     settings: list[dict[str, bool | int]] = [
@@ -110,16 +121,19 @@ def main() -> None:
         {"pool_recycle": IDLE_TIMEOUT},
     ]
     engines = [create_engine(url, pool_size=1, **kwargs) for kwargs in settings]
-    pids = []
-    for engine in engines:
-        set_idle_timeout(engine)
-        pids.append(pooled_pid(engine))
-    time.sleep(IDLE_WAIT)
-    for kwargs, engine, pid in zip(settings, engines, pids, strict=True):
-        label = ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "no setting"
-        print(f"   {label}:")
-        print("\n".join(f"     {line}" for line in reuse(engine, pid)))
-        engine.dispose()
+    try:
+        pids = []
+        for engine in engines:
+            set_idle_timeout(engine)
+            pids.append(pooled_pid(engine))
+        time.sleep(IDLE_WAIT)
+        for kwargs, engine, pid in zip(settings, engines, pids, strict=True):
+            label = ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "no setting"
+            print(f"   {label}:")
+            print("\n".join(f"     {line}" for line in reuse(engine, pid)))
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 if __name__ == "__main__":

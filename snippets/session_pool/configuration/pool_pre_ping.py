@@ -32,8 +32,8 @@ def connection_id(conn: Connection) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     if conn.dialect.name == "mysql":
         return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
-    conn.execute(text("SELECT 1"))
-    return int(conn.connection.info["number"])
+    conn.execute(text("SELECT 1"))  # use it: a dead connection fails here, as on a server
+    return int(conn.connection.info["number"])  # SQLite has no id: ours, from connect
 
 
 def label(engine: Engine, number: int) -> str:

@@ -45,8 +45,8 @@ def connection_id(conn: Connection) -> str:
         return f"backend pid {conn.execute(text('SELECT pg_backend_pid()')).scalar()}"
     if conn.dialect.name == "mysql":
         return f"connection id {conn.execute(text('SELECT CONNECTION_ID()')).scalar()}"
-    conn.execute(text("SELECT 1"))  # SQLite has no server: use the number given at connect
-    return f"connection #{conn.connection.info['number']}"
+    conn.execute(text("SELECT 1"))  # use the connection, as the server queries above do
+    return f"connection #{conn.connection.info['number']}"  # SQLite has no id: ours, from connect
 
 
 def server_idle_limit(engine: Engine) -> str:

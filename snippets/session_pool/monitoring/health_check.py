@@ -90,16 +90,15 @@ def main() -> None:
         logging.getLogger("sqlalchemy.pool").setLevel(logging.WARNING)  # quiet again
 
         print("4. check_pool_health(), one connection checked out, for three pool classes:")
-        engines = [
-            engine,
-            create_engine(url, poolclass=StaticPool),
-            create_engine(url, poolclass=NullPool),
-        ]
-        for each in engines:
-            with each.connect() as conn:
-                conn.execute(text("SELECT 1"))
-                print(f"   {check_pool_health(each)}")
-            each.dispose()
+        others = [create_engine(url, poolclass=StaticPool), create_engine(url, poolclass=NullPool)]
+        try:
+            for each in [engine, *others]:
+                with each.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                    print(f"   {check_pool_health(each)}")
+        finally:
+            for other in others:
+                other.dispose()
     finally:
         engine.dispose()
 

@@ -105,7 +105,7 @@ def kept_open() -> int:
 def simulate(url: str, title: str, handler: Callable[[dict[str, Any], object], int]) -> None:
     global opened
     print(title)
-    event = {"database_url": url}
+    payload = {"database_url": url}  # what the runtime passes as the handler's `event`
     try:
         for number, invocations in enumerate(INVOCATIONS, 1):
             cold_start()
@@ -113,7 +113,7 @@ def simulate(url: str, title: str, handler: Callable[[dict[str, Any], object], i
             timings = []
             for _ in range(invocations):
                 start = time.perf_counter()
-                handler(event, None)
+                handler(payload, None)
                 timings.append((time.perf_counter() - start) * 1000)
             warm = sum(timings[1:]) / len(timings[1:])
             print(

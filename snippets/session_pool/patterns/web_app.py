@@ -4,19 +4,16 @@ Run it:  python -m snippets.session_pool.patterns.web_app
 Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
+import asyncio
 import os
-import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import httpx
-import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, create_engine, event, exc, text
@@ -92,26 +89,6 @@ class PoolWatch:
             self.checked_out -= 1
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve the app with uvicorn in a background thread; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # port 0: the operating system picks a free port
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
-
-
 @dataclass
 class Reply:
     status: int
@@ -119,18 +96,18 @@ class Reply:
     body: dict[str, Any]
 
 
-def load(
-    client: httpx.Client, base_url: str, clients: int, requests: int, hold: float
-) -> list[Reply]:
-    """Send `requests` requests, `clients` at a time; each request holds its connection `hold` s."""
+async def send_at_once(app: FastAPI, requests: int, hold: float) -> list[Reply]:
+    """Send `requests` requests to the app at once; each one holds its connection `hold` s."""
+    # ASGITransport hands each request straight to the app, as a server such as uvicorn does
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
 
-    def one(_: int) -> Reply:
-        start = time.perf_counter()
-        response = client.get(f"{base_url}/work", params={"seconds": hold})
-        return Reply(response.status_code, time.perf_counter() - start, response.json())
+        async def one() -> Reply:
+            start = time.perf_counter()
+            response = await client.get("/work", params={"seconds": hold})
+            return Reply(response.status_code, time.perf_counter() - start, response.json())
 
-    with ThreadPoolExecutor(clients) as threads:
-        return list(threads.map(one, range(requests)))
+        return await asyncio.gather(*(one() for _ in range(requests)))
 
 
 def statuses(replies: list[Reply]) -> str:
@@ -151,7 +128,7 @@ def server_max_connections(url: str) -> int | None:
         engine.dispose()
 
 
-def within_capacity(client: httpx.Client, url: str) -> None:
+def within_capacity(url: str) -> None:
     # --8<-- [start:demo-settings]
     settings = {**CHAPTER_SETTINGS, "pool_size": 5, "max_overflow": 5, "pool_timeout": 1}
     # --8<-- [end:demo-settings]
@@ -160,15 +137,16 @@ def within_capacity(client: httpx.Client, url: str) -> None:
     watch = PoolWatch()
     watch.attach(engine)
     limit = settings["pool_size"] + settings["max_overflow"]
-    clients, requests = 12, 24
+    requests = limit + 2  # two more than the pool may open: they wait for a returned one
+    hold = 0.1
     try:
-        with serve(app) as base_url:
-            start = time.perf_counter()
-            replies = load(client, base_url, clients, requests, hold=0.03)
-            elapsed = time.perf_counter() - start
-        print(f"Within capacity: pool_size=5, max_overflow=5 (at most {limit} connections)")
-        print(f"  {requests} requests, {clients} at a time, each holds its connection 30 ms")
-        print(f"  responses: {statuses(replies)}, in {elapsed:.2f} s")
+        replies = asyncio.run(send_at_once(app, requests, hold))
+        print(
+            f"Within capacity: pool_size={settings['pool_size']},"
+            f" max_overflow={settings['max_overflow']} (at most {limit} connections)"
+        )
+        print(f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms")
+        print(f"  responses: {statuses(replies)}")
         print(f"  connections opened: {watch.opened}")
         print(f"  most connections checked out at once: {watch.peak} (limit {limit})")
         pool = engine.pool
@@ -178,17 +156,16 @@ def within_capacity(client: httpx.Client, url: str) -> None:
         engine.dispose()
 
 
-def beyond_capacity(client: httpx.Client, url: str) -> None:
+def beyond_capacity(url: str) -> None:
     # --8<-- [start:beyond-capacity]
-    app = create_app(url, pool_size=2, max_overflow=0, pool_timeout=0.2)
+    app = create_app(url, pool_size=2, max_overflow=0, pool_timeout=0.1)
     # --8<-- [end:beyond-capacity]
     engine: Engine = app.state.engine
-    clients = 6
+    requests, hold = 6, 0.3
     try:
-        with serve(app) as base_url:
-            replies = load(client, base_url, clients, requests=clients, hold=0.4)
-        print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.2")
-        print(f"  {clients} requests at once, each holds its connection 400 ms")
+        replies = asyncio.run(send_at_once(app, requests, hold))
+        print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.1")
+        print(f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms")
         print(f"  responses: {statuses(replies)}")
         for status in sorted({r.status for r in replies}):
             times = [r.seconds for r in replies if r.status == status]
@@ -215,10 +192,9 @@ def budget(url: str) -> None:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    with httpx.Client(limits=httpx.Limits(max_connections=20), timeout=10) as client:
-        within_capacity(client, url)
-        print()
-        beyond_capacity(client, url)
+    within_capacity(url)
+    print()
+    beyond_capacity(url)
     print()
     budget(url)
 

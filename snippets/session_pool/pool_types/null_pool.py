@@ -16,7 +16,7 @@ CHECKOUTS = 5
 def count_pool_events(engine: Engine, checkouts: int = CHECKOUTS) -> Counter[str]:
     """Borrow a connection `checkouts` times; count what the pool did with DBAPI connections."""
     seen: Counter[str] = Counter()
-    for name in ("connect", "checkout", "checkin", "close"):
+    for name in ("connect", "checkout", "close"):
         event.listen(engine, name, lambda *_, name=name: seen.update([name]))
     for _ in range(checkouts):
         with engine.connect() as conn:
@@ -26,7 +26,7 @@ def count_pool_events(engine: Engine, checkouts: int = CHECKOUTS) -> Counter[str
 
 def report(label: str, engine: Engine) -> None:
     seen = count_pool_events(engine)
-    print(f"{label} ({type(engine.pool).__name__}):")
+    print(f"{label}: {type(engine.pool).__name__}")
     print(
         f"  checkouts: {seen['checkout']}, DBAPI connections opened: {seen['connect']}, "
         f"closed: {seen['close']}"
@@ -40,8 +40,8 @@ def main() -> None:
     # --8<-- [start:null-pool]
     engine = create_engine(url, poolclass=NullPool)
     # --8<-- [end:null-pool]
-    report("NullPool", engine)
-    report("default pool, for comparison", create_engine(url))
+    report("create_engine(url, poolclass=NullPool)", engine)
+    report("create_engine(url), for comparison", create_engine(url))
 
 
 if __name__ == "__main__":
