@@ -12,13 +12,14 @@ import platform
 import sqlite3
 from importlib.metadata import version
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
-
 SERVERS = {"PostgreSQL": "TEST_POSTGRESQL_URL", "MySQL": "TEST_MYSQL_URL"}
 
 
 def server_version(url: str) -> str:
+    # Imported here: with no server to ask, the footer costs no SQLAlchemy import per page.
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
     engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
     with engine.connect() as conn:
         reported = str(conn.execute(text("SELECT version()")).scalar())
