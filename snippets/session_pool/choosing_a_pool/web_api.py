@@ -86,7 +86,7 @@ def main() -> None:
     # --8<-- [start:budget]
     # pool_size + max_overflow: the most ONE process's engine opens (max_overflow has no
     # public getter: read only)
-    per_process = pool.size() + pool._max_overflow
+    per_process = pool.size() + pool._max_overflow  # max_overflow has no public getter
     print(f"one process may open up to {per_process} connections")
     if limit is None:
         print("SQLite: no server, so no max_connections to share between processes")
