@@ -19,6 +19,8 @@ from pathlib import Path
 
 import harness
 
+from example_outputs import runner
+
 SERVERS = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 
 
@@ -35,7 +37,7 @@ def timed_run(module: str, url: str, cwd: Path) -> float:
     subprocess.run(
         [sys.executable, "-m", module],
         cwd=cwd,
-        env=harness.python_path_env({"DATABASE_URL": url}),
+        env=runner.environment(url),
         check=True,
         capture_output=True,
     )

@@ -7,19 +7,18 @@
 An unset variable falls back to testcontainers when a Docker engine answers, and otherwise
 skips that backend's cases, unless ``TEST_REQUIRE_ALL_BACKENDS=1`` (CI) makes it an error.
 A variable that is set but points at nothing is always an error.
+
+Every example run leaves a record under ``records/`` (see ``RecordKeeper``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import harness
@@ -28,7 +27,9 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-SERVERS = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+from example_outputs import records, runner, servers
+
+SERVERS = servers.VARIABLES
 REQUIRE = "TEST_REQUIRE_ALL_BACKENDS"
 EXAMPLE_URLS = {
     "postgresql": "postgresql+psycopg://pooling:pooling@127.0.0.1:5432/pooling",
@@ -119,10 +120,7 @@ def _resolve(backend: str) -> Server:
     url = make_url(configured)
     server = Server(backend, url=url)
     try:
-        engine = server.admin_engine()
-        with engine.connect() as conn:
-            server.version = str(conn.execute(text("SELECT version()")).scalar())
-        engine.dispose()
+        server.version = servers.server_version(backend, configured)
     except Exception as error:
         return Server(
             backend,
@@ -138,6 +136,22 @@ def _resolve(backend: str) -> Server:
 
 
 _servers: dict[str, Server] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("records", "example records (records/)")
+    group.addoption(
+        "--refresh-records",
+        action="store_true",
+        help="record every example run again, accepting changed outputs, and outputs from a "
+        "server of another product or major version than the record's",
+    )
+    group.addoption(
+        "--check-records",
+        action="store_true",
+        default=os.environ.get("CI", "").lower() in {"1", "true", "yes"},
+        help="fail on a missing or stale record instead of writing it (the default when CI is set)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -156,14 +170,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if server.problem:
             lines.append(f"{backend}: {'ERROR' if server.fatal else 'skipped'}: {server.problem}")
         else:
-            lines.append(f"{backend}: {server.version.split(' on ')[0]} at {server.url}")
+            lines.append(f"{backend}: {server.version} at {server.url}")
+    mode = "refresh" if config.getoption("refresh_records") else "check"
+    if mode == "check" and not config.getoption("check_records"):
+        mode = "write missing or stale ones, compare fresh ones"
+    lines.append(f"records: {mode} ({records.relative(records.RECORDS)}/)")
     return lines
 
 
 def sqlite_version() -> str:
-    import sqlite3
-
-    return f"SQLite {sqlite3.sqlite_version}"
+    return servers.server_version("sqlite", None)
 
 
 # -- no connection of ours is left on a server ------------------------------------------
@@ -220,6 +236,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         "page blocks: " + ", ".join(f"{n} {category}" for category, n in sorted(counts.items()))
     )
+    _summarize_records(terminalreporter)
     for backend, before in _before.items():
         after = _after.get(backend, before)
         user = _servers[backend].url.username if _servers[backend].url else "?"  # type: ignore[union-attr]
@@ -233,33 +250,103 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture
-def database(backend: str, tmp_path: Path) -> Iterator[harness.Database]:
-    """A database of the test's own: a file, a schema or a database, dropped after."""
+def database(backend: str) -> Iterator[harness.Database]:
+    """A database of the test's own: a file, a schema or a database, dropped after.
+
+    The SQLite URL is relative: tests run their programs in their own temporary folder.
+    """
     if backend == "sqlite":
-        yield harness.Database(backend, f"sqlite:///{tmp_path / 'pooling_guide.db'}", "")
+        yield harness.Database(backend, servers.SQLITE_URL, "")
         return
     server = _servers[backend]
     if server.problem:
         if server.fatal:
             pytest.fail(server.problem, pytrace=False)
         pytest.skip(server.problem)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    engine = server.admin_engine()
     assert server.url is not None
-    if backend == "postgresql":
-        create, drop = f"CREATE SCHEMA {name}", f"DROP SCHEMA IF EXISTS {name} CASCADE"
-        url = server.url.update_query_dict({"options": f"-csearch_path={name}"})
-    else:
-        create, drop = f"CREATE DATABASE {name}", f"DROP DATABASE IF EXISTS {name}"
-        url = server.url.set(database=name)
-    with engine.begin() as conn:
-        conn.execute(text(create))
-    try:
-        yield harness.Database(
-            backend, url.render_as_string(hide_password=False), server.url.render_as_string()
+    address = server.url.render_as_string(hide_password=False)
+    with servers.own_database(backend, address) as url:
+        yield harness.Database(backend, url, server.url.render_as_string())
+
+
+# -- records: each example run once, its output kept and compared ---------------------
+
+
+class RecordKeeper:
+    """Writes, checks and compares the record of each (example, database) run.
+
+    * A fresh record (same key) from a server of the same product and major version: the new
+      output must match it, apart from what ``records/varying.toml`` declares as varying.
+    * A missing or stale record: written, or, with ``--check-records`` (CI), a failure.
+    * ``--refresh-records``: every run is written, whatever it printed and wherever it ran.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.refresh = bool(config.getoption("refresh_records"))
+        self.check_only = bool(config.getoption("check_records")) and not self.refresh
+
+    def keep(self, module: str, database: harness.Database, run: runner.Run, node: Any) -> None:
+        server = (
+            sqlite_version() if database.backend == "sqlite" else _servers[database.backend].version
         )
-    finally:
-        with contextlib.ExitStack() as stack:
-            stack.callback(engine.dispose)
-            with engine.begin() as conn:
-                conn.execute(text(drop))
+        new = runner.make_record(module, database.backend, database.url, server, run)
+        old = records.load(module, database.backend)
+        path = records.relative(new.path)
+        rerun = f"uv run pytest --refresh-records '{node.nodeid}'"
+        if self.refresh:
+            new.write()
+            node.user_properties.append(("record", f"refreshed {path}"))
+            return
+        if old is None or old.key != new.key:
+            why = "missing" if old is None else f"stale: recorded {old.recorded} for other sources"
+            if self.check_only:
+                pytest.fail(
+                    f"{path} is {why} (the example or the versions in uv.lock changed since).\n"
+                    f"Refresh it:  {rerun}\n"
+                    f"or all of them:  {records.REFRESH}\nthen review and commit records/.",
+                    pytrace=False,
+                )
+            new.write()
+            node.user_properties.append(("record", f"wrote {path} ({why.split(':')[0]})"))
+            return
+        if old.series != new.series:
+            node.user_properties.append(
+                (
+                    "record",
+                    f"not compared: {path} was recorded on {old.server}, this run on {server}",
+                )
+            )
+            return
+        diff = records.difference(old, run.stdout)
+        if diff:
+            shown_on = [
+                b.where
+                for b in harness.all_blocks()
+                if b.lang == "output" and b.code.strip() == module
+            ]
+            pytest.fail(
+                f"python -m {module} on {database.backend} ({server}) printed something other "
+                f"than its record ({records.relative(records.VARYING)} lists what may vary):\n"
+                f"{diff}\n"
+                f"A change in behaviour: if it is intended, re-read what the page says around "
+                f"this output ({', '.join(shown_on) or 'not shown on a page'}), then accept it:\n"
+                f"  {rerun}",
+                pytrace=False,
+            )
+
+
+@pytest.fixture(scope="session")
+def record_keeper(pytestconfig: pytest.Config) -> RecordKeeper:
+    return RecordKeeper(pytestconfig)
+
+
+def _summarize_records(terminalreporter: Any) -> None:
+    notes = sorted(
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", [])
+        if name == "record" and getattr(report, "when", "call") == "call"
+    )
+    for note in notes:
+        terminalreporter.write_line(f"records: {note}")

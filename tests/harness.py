@@ -6,7 +6,9 @@ with pytest-codeblocks' own parser, so its markers (``cont``, ``expected-output`
 
 * ``run``: python, bash and sh blocks, run once per backend as a program;
 * ``slice``: a python block cut from a named section of a file: covered by running that file;
+* ``listing``: a python block showing whole example files: covered by running them;
 * ``command``: ``$ python -m snippets...`` lines: covered by running those modules;
+* ``output``: an ```` ```output ```` or ```` ```verified-on ```` fence, filled from the records;
 * ``not run``: carries ``<!--pytest.mark.not_run("reason")-->``;
 * ``shown``: text and other languages whose content comes from a file or from markdown-exec.
 
@@ -15,13 +17,10 @@ Anything else is typed into a page and untested; ``problems()`` reports it.
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
-import os
 import re
 import shlex
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +32,18 @@ from mkdocs.structure.files import get_files
 from pymdownx.snippets import SnippetMissingError
 from pytest_codeblocks.main import extract_from_buffer
 
-ROOT = Path(__file__).resolve().parent.parent
+from example_outputs import fences, runner
+from example_outputs.examples import Example, declared_backends, examples
+from example_outputs.records import DATABASES as BACKENDS
+from example_outputs.records import ROOT, SNIPPETS
+
 DOCS = ROOT / "docs"
-SNIPPETS = ROOT / "snippets"
-BACKENDS = ("sqlite", "postgresql", "mysql")
+OUTPUT_FENCES = {"output", "verified-on"}
+__all__ = ["BACKENDS", "ROOT", "SNIPPETS", "Example", "declared_backends", "examples"]
 
 PYTHON = {"python", "py"}
 SHELL = {"bash", "sh"}
 INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<target>[^"']+)\1\s*$""")
-BACKENDS_LINE = re.compile(r"^# backends: (?P<names>.+)$", re.MULTILINE)
 MODULE_COMMAND = re.compile(r"^python -m (?P<module>snippets(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$")
 NOT_RUN = re.compile(r"""^pytest\.mark\.not_run\((["'])(?P<reason>.+)\1\)$""")
 
@@ -90,8 +92,9 @@ class Block:
         return f"docs/{self.page}:{self.line}"
 
     @property
-    def executed_at_build(self) -> bool:
-        return re.search(r"""\bexec=["']?(?!0|no|off|false)""", self.info) is not None
+    def options(self) -> dict[str, str]:
+        """The key="value" options of the fence's info string."""
+        return {k: v for k, _, v in re.findall(r"""(\w+)=(["']?)([^"'\s]*)\2""", self.info)}
 
     @property
     def not_run_reason(self) -> str | None:
@@ -124,10 +127,14 @@ class Block:
     def category(self) -> str:
         if self.not_run_reason is not None:
             return "not run"
+        if self.lang in OUTPUT_FENCES:
+            return "output"
         if self.lang in PYTHON | SHELL | {"console"} and self.command_modules is not None:
             return "command"
         if self.lang in PYTHON and self.includes and all(i.section for i in self.includes):
             return "slice"
+        if self.lang in PYTHON and self.includes and all(i.module for i in self.includes):
+            return "listing"
         if self.lang in PYTHON | SHELL:
             return "run"
         return "shown"
@@ -135,18 +142,6 @@ class Block:
     @property
     def backends(self) -> tuple[str, ...]:
         return declared_backends(self.code)
-
-
-def declared_backends(code: str) -> tuple[str, ...]:
-    """The backends named by a ``# backends: postgresql, mysql`` line; all of them by default."""
-    m = BACKENDS_LINE.search(code)
-    if m is None:
-        return BACKENDS
-    names = tuple(n.strip() for n in m.group("names").split(","))
-    unknown = set(names) - set(BACKENDS)
-    if unknown:
-        raise ValueError(f"'# backends:' names {sorted(unknown)}; known: {', '.join(BACKENDS)}")
-    return names
 
 
 @functools.cache
@@ -157,19 +152,24 @@ def snippets_config() -> dict[str, Any]:
     return settings
 
 
-def _preprocessor() -> Any:
+def _preprocessor(*, auto_append: bool = False) -> Any:
+    settings = snippets_config()
+    if not auto_append:
+        settings = {k: v for k, v in settings.items() if k != "auto_append"}
     md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={"pymdownx.snippets": snippets_config()},
+        extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": settings}
     )
     return md.preprocessors["snippet"]
 
 
 def expand(text: str, page: str) -> tuple[str, list[tuple[int, bool]]]:
-    """Expand includes; also map each expanded line to (page line, came from an include)."""
+    """Expand includes; also map each expanded line to (page line, came from an include).
+
+    What ``auto_append`` adds to every page maps to the page's last line.
+    """
     raw = text.split("\n")
     try:
-        whole = _preprocessor().run(raw)
+        whole = _preprocessor(auto_append=True).run(list(raw))
     except SnippetMissingError as error:
         raise PageError(_locate_missing(raw, page, error)) from error
     lines: list[str] = []
@@ -178,6 +178,9 @@ def expand(text: str, page: str) -> tuple[str, list[tuple[int, bool]]]:
         out = _preprocessor().run([line]) if "--8<--" in line else [line]
         lines += out
         origin += [(number, "--8<--" in line)] * len(out)
+    appended = whole[len(lines) :]
+    lines += appended
+    origin += [(len(raw), True)] * len(appended)
     if lines != whole:
         raise PageError(
             f'docs/{page}: an include spans several lines; use one `--8<-- "file:section"` '
@@ -281,31 +284,6 @@ def all_blocks() -> Iterator[Block]:
         yield from page_blocks
 
 
-@dataclass(frozen=True)
-class Example:
-    """A module under snippets/ with a ``main()``: a program readers run with ``python -m``."""
-
-    module: str
-    path: Path
-    backends: tuple[str, ...]
-
-    @property
-    def file(self) -> str:
-        return self.path.relative_to(ROOT).as_posix()
-
-
-@functools.cache
-def examples() -> dict[str, Example]:
-    found = {}
-    for path in sorted(SNIPPETS.rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        if any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body):
-            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-            found[module] = Example(module, path, declared_backends(source))
-    return found
-
-
 def problems() -> list[str]:
     """Everything on the site that no test would run or that points nowhere."""
     found = list(site()[1].values())
@@ -314,17 +292,22 @@ def problems() -> list[str]:
     for block in all_blocks():
         shown_files.update(i.path for i in block.includes if i.section is None)
         category = block.category
-        if block.inline and category not in {"command", "not run"}:
+        if block.inline and category not in {"command", "not run", "output"}:
             found.append(
                 f"{block.where}: the ```{block.info} block is typed into the page. Put the code in "
                 'a file under snippets/ and include it with `--8<-- "snippets/..."`, or mark it '
                 '<!--pytest.mark.not_run("why it cannot run")--> on the line before.'
             )
-        if category == "slice":
+        if category == "output" and block.lang == "output":
+            try:
+                fences.Request.parse(block.code, block.options)
+            except ValueError as error:
+                found.append(f"{block.where}: {error}")
+        if category in {"slice", "listing"}:
             for include in block.includes:
                 if include.module not in runnable:
                     found.append(
-                        f"{block.where}: slice of {include.path}, which no test runs "
+                        f"{block.where}: {include.path} is shown, but no test runs it "
                         "(only files with a main() are run). Add a main() to it."
                     )
         if category == "command":
@@ -348,14 +331,6 @@ def problems() -> list[str]:
     return found
 
 
-def python_path_env(extra: dict[str, str]) -> dict[str, str]:
-    """The environment for a reader's command: this interpreter's scripts first on PATH."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(extra)
-    return env
-
-
 @dataclass(frozen=True)
 class Database:
     backend: str
@@ -373,7 +348,7 @@ def run_program(
         done = subprocess.run(
             command,
             cwd=cwd,
-            env=python_path_env({"DATABASE_URL": database.url}),
+            env=runner.environment(database.url),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -389,7 +364,7 @@ def run_program(
     return done.stdout
 
 
-TIMEOUT = 60  # a safety net; examples are meant to take a few seconds
+TIMEOUT = runner.TIMEOUT
 
 
 def failure(what: str, database: Database, how: str, done: Any, nodeid: str, reader: str) -> str:
@@ -416,5 +391,5 @@ def compare_output(actual: str, expected: str, ignore_whitespace: bool, what: st
         raise AssertionError(
             f"{what}: the output shown on the page is not what the code prints.\n"
             f"--- page says ---\n{expected.rstrip()}\n--- code printed ---\n{actual.rstrip()}\n"
-            "Fix the expected output (better: let markdown-exec produce it at build time)."
+            "Fix the expected output, or show the output with an ```output fence instead."
         )

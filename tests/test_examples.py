@@ -1,12 +1,15 @@
-"""Every example module runs as a program, ``python -m snippets...``, on each of its backends."""
+"""Every example runs once per database as a program, ``python -m snippets...``; its output is
+held to its record under ``records/`` (see ``RecordKeeper`` in conftest.py)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import harness
 import pytest
+from conftest import RecordKeeper
+
+from example_outputs import runner
 
 
 def _claims(module: str) -> list[harness.Block]:
@@ -32,20 +35,25 @@ def test_example(
     database: harness.Database,
     tmp_path: Path,
     request: pytest.FixtureRequest,
+    record_keeper: RecordKeeper,
 ) -> None:
-    stdout = harness.run_program(
-        [sys.executable, "-m", example.module],
-        database=database,
-        cwd=tmp_path,
-        what=f"python -m {example.module}",
-        nodeid=request.node.nodeid,
-        reader=f"python -m {example.module}",
-    )
+    run = runner.run_example(example.module, database.url, tmp_path)
+    if run.returncode != 0:
+        how = (
+            f"still running after {runner.TIMEOUT} s"
+            if run.returncode is None
+            else f"exited with {run.returncode}"
+        )
+        what = f"python -m {example.module}"
+        pytest.fail(
+            harness.failure(what, database, how, run, request.node.nodeid, what), pytrace=False
+        )
     for claim in _claims(example.module):
         assert claim.expected_output is not None
         harness.compare_output(
-            stdout,
+            run.stdout,
             claim.expected_output,
             claim.expected_output_ignore_whitespace,
             f"{claim.where} (output of python -m {example.module})",
         )
+    record_keeper.keep(example.module, database, run, request.node)

@@ -12,8 +12,8 @@ import pytest
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "snippets", "tests"],
-        ["ruff", "format", "--check", "snippets", "tests"],
+        ["ruff", "check", "snippets", "example_outputs", "tests"],
+        ["ruff", "format", "--check", "snippets", "example_outputs", "tests"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],

@@ -94,17 +94,21 @@ def main() -> None:
     print(f"max_connections  = {budget.max_connections}")
     print(f"reserved         = {budget.reserved} ({budget.reserved_by})")
     print(f"for applications = {budget.usable}")
-    print(f"other clients    = {budget.others} connected right now")
     print()
-    print(f"{'pool_size + max_overflow':<26}{'processes that fit':>18}{'fit now':>9}  setting")
+    print(f"{'pool_size + max_overflow':<26}{'processes that fit':>18}  setting")
+    fit_now = []
     for pool_size, max_overflow, source in SETTINGS:
         per_process = f"{pool_size} + {max_overflow} = {pool_size + max_overflow}"
         fit = workers_that_fit(budget.usable, pool_size, max_overflow)
-        fit_now = workers_that_fit(budget.usable - budget.others, pool_size, max_overflow)
-        print(f"{per_process:<26}{fit:>18}{fit_now:>9}  {source}")
+        fit_now.append(workers_that_fit(budget.usable - budget.others, pool_size, max_overflow))
+        print(f"{per_process:<26}{fit:>18}  {source}")
     print()
     print("processes that fit: (max_connections - reserved) // (pool_size + max_overflow)")
-    print("fit now:            the same, less the other clients connected right now")
+    # A live reading: it changes with whatever else is connected to the server.
+    print(
+        f"right now: {budget.others} other client connection(s) open, leaving room for "
+        f"{', '.join(map(str, fit_now))} processes of these settings"
+    )
 
 
 if __name__ == "__main__":

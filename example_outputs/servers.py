@@ -1,0 +1,97 @@
+"""The databases examples run on, and a database of its own for every run.
+
+SQLite is always there: a file in a scratch folder. PostgreSQL and MySQL are the servers named by
+``TEST_POSTGRESQL_URL`` and ``TEST_MYSQL_URL`` (the tests' variables), with the driver named in
+the URL. A run on a server gets a schema (PostgreSQL) or a database (MySQL) of its own, dropped
+after, so parallel runs never collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+
+VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+# The examples' own default, a file in the working directory: every run gets a scratch folder.
+SQLITE_URL = "sqlite:///pooling_guide.db"
+DRIVERS = {"psycopg": "psycopg", "pymysql": "PyMySQL", "pysqlite": "sqlite3"}
+
+
+def server_url(database: str) -> str | None:
+    """The server URL for a database, or None when its variable is not set."""
+    if database == "sqlite":
+        return None
+    return os.environ.get(VARIABLES[database]) or None
+
+
+def available(database: str) -> bool:
+    return database == "sqlite" or server_url(database) is not None
+
+
+def server_version(database: str, url: str | None) -> str:
+    """The product and version that answers, as "PostgreSQL 15.15" or "MariaDB 10.11.14"."""
+    if database == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    assert url is not None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            reported = str(conn.execute(text("SELECT version()")).scalar())
+    finally:
+        engine.dispose()
+    if reported.startswith("PostgreSQL"):  # PostgreSQL 15.15 (Debian ...) on x86_64-pc-linux-gnu
+        return " ".join(reported.split()[:2])
+    if "MariaDB" in reported:  # 10.11.14-MariaDB-0+deb12u1
+        return "MariaDB " + reported.split("-")[0]
+    return "MySQL " + reported.split("-")[0]  # 8.4.3
+
+
+def driver_versions(url: str) -> str:
+    """SQLAlchemy and the DBAPI driver the URL names, with their installed versions."""
+    from importlib.metadata import version
+
+    from sqlalchemy import make_url
+
+    driver = DRIVERS[make_url(url).get_driver_name()]
+    driver_version = sqlite3.sqlite_version if driver == "sqlite3" else version(driver)
+    return f"SQLAlchemy {version('SQLAlchemy')}, {driver} {driver_version}"
+
+
+@contextlib.contextmanager
+def own_database(database: str, url: str | None) -> Iterator[str]:
+    """Yield the URL of a database of this run's own: a file, a schema or a database.
+
+    The SQLite URL is relative: run the example in a scratch folder of its own.
+    """
+    if database == "sqlite":
+        yield SQLITE_URL
+        return
+    assert url is not None
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.pool import NullPool
+
+    server = make_url(url)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    if database == "postgresql":
+        create, drop = f"CREATE SCHEMA {name}", f"DROP SCHEMA IF EXISTS {name} CASCADE"
+        own = server.update_query_dict({"options": f"-csearch_path={name}"})
+    else:
+        create, drop = f"CREATE DATABASE {name}", f"DROP DATABASE IF EXISTS {name}"
+        own = server.set(database=name)
+    engine = create_engine(server, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(create))
+        try:
+            yield own.render_as_string(hide_password=False)
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text(drop))
+    finally:
+        engine.dispose()
