@@ -32,7 +32,7 @@ from mkdocs.structure.files import get_files
 from pymdownx.snippets import SnippetMissingError
 from pytest_codeblocks.main import extract_from_buffer
 
-from example_outputs import fences, runner
+from example_outputs import fences, records, runner
 from example_outputs.examples import Example, declared_backends, examples
 from example_outputs.records import DATABASES as BACKENDS
 from example_outputs.records import ROOT, SNIPPETS
@@ -319,6 +319,7 @@ def problems() -> list[str]:
                 f"{block.where}: ```{block.lang} blocks run only `python -m snippets...` commands; "
                 "for anything else use ```bash (run by the tests) or mark it not_run with a reason"
             )
+    found += orphan_records()
     if site()[1]:
         return found  # which files are shown is unknown until every page reads
     for path in sorted(SNIPPETS.rglob("*.py")):
@@ -329,6 +330,21 @@ def problems() -> list[str]:
                 f'(```python title="{relative}" then --8<-- "{relative}").'
             )
     return found
+
+
+def orphan_records() -> list[str]:
+    """Record files of no (example, database) pair that the tests run."""
+    expected = {
+        records.record_path(example.module, backend)
+        for example in examples().values()
+        for backend in example.backends
+    }
+    return [
+        f"{records.relative(path)} records no example the tests run (the example or its "
+        f"database is gone): `git rm {records.relative(path)}`"
+        for path in records.all_record_files()
+        if path not in expected
+    ]
 
 
 @dataclass(frozen=True)
