@@ -275,9 +275,10 @@ def database(backend: str) -> Iterator[harness.Database]:
 class RecordKeeper:
     """Writes, checks and compares the record of each (example, database) run.
 
-    * A fresh record (same key) from a server of the same product and major version: the new
-      output must match it, apart from what ``records/varying.toml`` declares as varying.
-    * A missing or stale record: written, or, with ``--check-records`` (CI), a failure.
+    * A record from a server of the same product and major version: the new output must match
+      it, apart from what ``records/varying.toml`` declares as varying, even when the example
+      changed since (a stale record); a stale one that matches is written again.
+    * A missing or stale record, with ``--check-records`` (CI): a failure, nothing written.
     * ``--refresh-records``: every run is written, whatever it printed and wherever it ran.
     """
 
@@ -297,26 +298,16 @@ class RecordKeeper:
             new.write()
             node.user_properties.append(("record", f"refreshed {path}"))
             return
-        if old is None or old.key != new.key:
-            why = "missing" if old is None else f"stale: recorded {old.recorded} for other sources"
-            if self.check_only:
-                pytest.fail(
-                    f"{path} is {why} (the example or the versions in uv.lock changed since).\n"
-                    f"Refresh it:  {rerun}\n"
-                    f"or all of them:  {records.REFRESH}\nthen review and commit records/.",
-                    pytrace=False,
-                )
+        if old is None:
+            self._stale_in_ci(path, "missing", rerun)
             new.write()
-            node.user_properties.append(("record", f"wrote {path} ({why.split(':')[0]})"))
+            node.user_properties.append(("record", f"wrote {path} (missing)"))
             return
         if old.series != new.series:
-            node.user_properties.append(
-                (
-                    "record",
-                    f"not compared: {path} was recorded on {old.server}, this run on {server}",
-                )
-            )
+            note = f"not compared: {path} was recorded on {old.server}, this run on {server}"
+            node.user_properties.append(("record", note))
             return
+        # Compared even when the example changed: a new key never hides a change in behaviour.
         diff = records.difference(old, run.stdout)
         if diff:
             shown_on = [
@@ -331,6 +322,19 @@ class RecordKeeper:
                 f"A change in behaviour: if it is intended, re-read what the page says around "
                 f"this output ({', '.join(shown_on) or 'not shown on a page'}), then accept it:\n"
                 f"  {rerun}",
+                pytrace=False,
+            )
+        if old.key != new.key:
+            self._stale_in_ci(path, f"stale (recorded {old.recorded} for other sources)", rerun)
+            new.write()
+            node.user_properties.append(("record", f"wrote {path} (stale, same output)"))
+
+    def _stale_in_ci(self, path: str, why: str, rerun: str) -> None:
+        if self.check_only:
+            pytest.fail(
+                f"{path} is {why}: the example or the versions in uv.lock changed since.\n"
+                f"Refresh it:  {rerun}\n"
+                f"or all of them:  {records.REFRESH}\nthen review and commit records/.",
                 pytrace=False,
             )
 
