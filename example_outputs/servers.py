@@ -59,7 +59,7 @@ def driver_versions(url: str) -> str:
     from sqlalchemy import make_url
 
     driver = DRIVERS[make_url(url).get_driver_name()]
-    driver_version = sqlite3.sqlite_version if driver == "sqlite3" else version(driver)
+    driver_version = "(standard library)" if driver == "sqlite3" else version(driver)
     return f"SQLAlchemy {version('SQLAlchemy')}, {driver} {driver_version}"
 
 

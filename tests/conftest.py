@@ -299,7 +299,7 @@ class RecordKeeper:
             node.user_properties.append(("record", f"refreshed {path}"))
             return
         if old is None:
-            self._stale_in_ci(path, "missing", rerun)
+            self._stale_in_ci(path, "missing", node.nodeid)
             new.write()
             node.user_properties.append(("record", f"wrote {path} (missing)"))
             return
@@ -325,16 +325,18 @@ class RecordKeeper:
                 pytrace=False,
             )
         if old.key != new.key:
-            self._stale_in_ci(path, f"stale (recorded {old.recorded} for other sources)", rerun)
+            self._stale_in_ci(path, f"stale (recorded {old.recorded})", node.nodeid)
             new.write()
             node.user_properties.append(("record", f"wrote {path} (stale, same output)"))
 
-    def _stale_in_ci(self, path: str, why: str, rerun: str) -> None:
+    def _stale_in_ci(self, path: str, why: str, nodeid: str) -> None:
         if self.check_only:
             pytest.fail(
-                f"{path} is {why}: the example or the versions in uv.lock changed since.\n"
-                f"Refresh it:  {rerun}\n"
-                f"or all of them:  {records.REFRESH}\nthen review and commit records/.",
+                f"{path} is {why}: the example or the versions in uv.lock changed since, "
+                "and CI only checks records.\n"
+                f"Record it again where the servers are:  uv run pytest '{nodeid}'\n"
+                "(or all of them: uv run pytest), then review and commit records/. An output "
+                "that changed fails there with its diff.",
                 pytrace=False,
             )
 
