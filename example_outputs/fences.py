@@ -118,18 +118,13 @@ def format_verified_on(src: str, language: str, class_name: str, *_: Any, **__: 
     dates = sorted({r.recorded for r in found})
     when = f"on {dates[0]}" if len(dates) == 1 else f"between {dates[0]} and {dates[-1]}"
     order = {database: n for n, database in enumerate(records.DATABASES)}
-    on = _join(sorted({r.server for r in found}, key=lambda s: (order.get(_database(s), 9), s)))
+    on = _join([server for _, server in sorted({(order[r.database], r.server) for r in found})])
     libraries = _join(sorted({part for r in found for part in r.libraries.split(", ")}))
     pythons = _join(sorted({r.python for r in found}))
     return _to_html(
         f"---\n\n<small>Example outputs on this site were recorded {when} on {on}, with "
         f"{libraries} on Python {pythons}. Each output names the server it ran on.</small>\n"
     )
-
-
-def _database(server: str) -> str:
-    product = server.split(" ")[0]
-    return {"PostgreSQL": "postgresql", "MySQL": "mysql", "MariaDB": "mysql"}.get(product, "sqlite")
 
 
 def _join(items: list[str]) -> str:

@@ -78,7 +78,7 @@ def measure_serve(work: Path) -> dict[str, str]:
     log = work / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            ["uv", "run", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
+            ["uv", "run", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
             cwd=work,
             env=environment(servers=False),
             stdout=out,

@@ -44,8 +44,8 @@ def main() -> None:
     finally:
         engine.dispose()
     print(f"{engine.dialect.name} ({engine.dialect.driver}): medians of {ROUNDS} runs each")
-    print(f"  the pre-ping test, once per checkout: {statistics.median(pings) * 1e6:7.1f} µs")
-    print(f"  a SELECT 1, for comparison:           {statistics.median(queries) * 1e6:7.1f} µs")
+    print(f"  the pre-ping test, once per checkout: {statistics.median(pings) * 1e6:7.2f} µs")
+    print(f"  a SELECT 1, for comparison:           {statistics.median(queries) * 1e6:7.2f} µs")
 
 
 if __name__ == "__main__":
