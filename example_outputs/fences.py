@@ -19,6 +19,7 @@ recorded. An example that fails stops the build: no failure is ever shown as an 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -46,7 +47,7 @@ EXTENSIONS: dict[str, dict[str, Any]] = {
     "attr_list": {},
     "md_in_html": {},
     "tables": {},
-    "pymdownx.highlight": {"pygments_lang_class": True, "line_spans": "__span"},
+    "pymdownx.highlight": {"pygments_lang_class": True},
     "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},
 }
@@ -112,7 +113,7 @@ def format_output(
 
 
 def format_verified_on(src: str, language: str, class_name: str, *_: Any, **__: Any) -> str:
-    found = [records.Record.from_text(p.read_text("utf-8"), p) for p in records.all_record_files()]
+    found = [records.read(path) for path in records.all_record_files()]
     if not found:
         return _to_html("---\n\n<small>No example output is recorded yet.</small>\n")
     dates = sorted({r.recorded for r in found})
@@ -206,8 +207,12 @@ def _run_during_build(module: str, database: str, key: str) -> records.Record:
     return record
 
 
+@functools.cache
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSIONS)
+
+
 def _to_html(text: str) -> str:
-    md = markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSIONS)
-    html: str = md.convert(text)
+    html: str = _converter().reset().convert(text)
     # Tab ids restart at 1 in every conversion: keep them apart from the page's own tabs.
     return html.replace("__tabbed_", f"__tabbed_output{next(_tab_sets)}_")

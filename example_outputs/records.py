@@ -122,8 +122,16 @@ def record_path(example: str, database: str) -> Path:
 
 def load(example: str, database: str) -> Record | None:
     path = record_path(example, database)
-    if not path.exists():
-        return None
+    return read(path) if path.exists() else None
+
+
+def read(path: Path) -> Record:
+    return _read(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(path: Path, _mtime: int) -> Record:
+    """Parsed once per version of the file: `mkdocs serve` rebuilds read it again and again."""
     return Record.from_text(path.read_text(encoding="utf-8"), path)
 
 
@@ -160,13 +168,21 @@ def source_files(module: str) -> list[Path]:
         if name in found or not path.exists():
             continue
         found[name] = path
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                pending.append(node.module)
-                pending += [f"{node.module}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                pending += [alias.name for alias in node.names]
+        pending += _imports(path, path.stat().st_mtime_ns)
     return [found[name] for name in sorted(found)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports(path: Path, _mtime: int) -> list[str]:
+    """The modules a file imports, and the names it imports from them (maybe modules too)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
 
 
 def example_key(module: str) -> str:
