@@ -114,13 +114,23 @@ def format_output(
 
 def format_verified_on(src: str, language: str, class_name: str, *_: Any, **__: Any) -> str:
     found = [records.read(path) for path in records.all_record_files()]
+    keys = {module: records.example_key(module) for module in {r.example for r in found}}
+    found = [r for r in found if r.key == keys[r.example]]  # what the pages show
     if not found:
         return _to_html("---\n\n<small>No example output is recorded yet.</small>\n")
     dates = sorted({r.recorded for r in found})
     when = f"on {dates[0]}" if len(dates) == 1 else f"between {dates[0]} and {dates[-1]}"
     order = {database: n for n, database in enumerate(records.DATABASES)}
     on = _join([server for _, server in sorted({(order[r.database], r.server) for r in found})])
-    libraries = _join(sorted({part for r in found for part in r.libraries.split(", ")}))
+    # SQLAlchemy first, then each database's driver in tab order
+    parts = [
+        part
+        for r in sorted(found, key=lambda r: order[r.database])
+        for part in r.libraries.split(", ")
+    ]
+    libraries = _join(
+        sorted(set(parts), key=lambda part: (part[:10] != "SQLAlchemy", parts.index(part)))
+    )
     pythons = _join(sorted({r.python for r in found}))
     return _to_html(
         f"---\n\n<small>Example outputs on this site were recorded {when} on {on}, with "

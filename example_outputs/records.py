@@ -189,7 +189,7 @@ def example_key(module: str) -> str:
     digest = hashlib.sha256()
     for path in source_files(module):
         digest.update(f"{relative(path)}\0".encode())
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))  # the same on any checkout
     for pin in locked_runtime_versions(LOCK.stat().st_mtime_ns):
         digest.update(f"{pin}\0".encode())
     return digest.hexdigest()[:16]
@@ -236,6 +236,11 @@ class Varying:
 
 
 def varying() -> list[Varying]:
+    return _varying(VARYING.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _varying(_mtime: int) -> list[Varying]:
     declared = tomllib.loads(VARYING.read_text(encoding="utf-8"))
     return [Varying(v["what"], re.compile(v["pattern"])) for v in declared["varies"]]
 

@@ -119,7 +119,7 @@ def main() -> None:
     query = sum(load.query_times) / len(load.query_times)
     hold = sum(load.hold_times) / len(load.hold_times)
     average = sum(load.samples) / len(load.samples)
-    print(f"arrivals: {load.arrivals} in {load.seconds:.2f} s, lambda = {rate:.0f} per second")
+    print(f"arrivals: {load.arrivals} in {load.seconds:.1f} s, lambda = {rate:.0f} per second")
     print(f"average query time:      {query * 1000:7.2f} ms")
     print(f"average hold time W:     {hold * 1000:7.2f} ms (checkout to checkin)")
     print(f"pool: pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW}")
