@@ -4,10 +4,11 @@ Run it:  python -m snippets.session_pool.monitoring.pool_counters
 Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
+import inspect
 import os
 
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 POOL_SIZE = 2
 MAX_OVERFLOW = 3
@@ -35,41 +36,76 @@ def overflow_in_use(counters: dict[str, int]) -> int:
     # --8<-- [end:overflow-in-use]
 
 
-def row(label: str, engine: Engine) -> str:
+# --8<-- [start:really-open]
+def count_open_connections(engine: Engine) -> list[int]:
+    """DBAPI connections really open: +1 at each connect, -1 at each close."""
+    open_now = [0]
+
+    def opened(_dbapi: object, _record: ConnectionPoolEntry) -> None:
+        open_now[0] += 1
+
+    def closed(_dbapi: object, _record: object) -> None:
+        open_now[0] -= 1
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "close", closed)
+    event.listen(engine, "close_detached", closed)
+    return open_now
+    # --8<-- [end:really-open]
+
+
+def row(label: str, engine: Engine, open_now: list[int]) -> str:
     c = pool_counters(engine)
     return (
-        f"{label:<28}{c['size']:>5}{c['checkedout']:>12}{c['overflow']:>10}"
-        f"{c['checkedin']:>11}{overflow_in_use(c):>17}"
+        f"{label:<30}{c['size']:>4}{c['checkedout']:>11}{c['overflow']:>9}"
+        f"{c['checkedin']:>10}{overflow_in_use(c):>9}{open_now[0]:>6}"
     )
+
+
+def return_line(method: str) -> str:
+    """The return statement of a QueuePool method, from the installed source."""
+    source = inspect.getsource(getattr(QueuePool, method))
+    return next(ln.strip() for ln in source.splitlines() if "return" in ln)
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    open_now = count_open_connections(engine)
     print(f"create_engine(url, pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW})")
     print(
-        f"{'state':<28}{'size':>5}{'checkedout':>12}{'overflow':>10}"
-        f"{'checkedin':>11}{'overflow in use':>17}"
+        f"{'state':<30}{'size':>4}{'checkedout':>11}{'overflow':>9}"
+        f"{'checkedin':>10}{'in use':>9}{'open':>6}"
     )
     held: list[Connection] = []
     try:
-        print(row("new engine, nothing opened", engine))
+        print(row("new engine, nothing opened", engine, open_now))
         # --8<-- [start:check-out]
         for n in range(1, POOL_SIZE + MAX_OVERFLOW + 1):
             conn = engine.connect()
             conn.execute(text("SELECT 1"))
             held.append(conn)  # keep it checked out
-            print(row(f"{n} checked out", engine))
+            print(row(f"{n} checked out", engine, open_now))
         # --8<-- [end:check-out]
         for conn in held:
             conn.close()
         held.clear()
-        print(row("all returned", engine))
+        print(row("all returned", engine, open_now))
+        # --8<-- [start:invalidate]
+        with engine.connect() as conn:
+            conn.invalidate()  # closes its DBAPI connection; the slot stays
+        # --8<-- [end:invalidate]
+        print(row("one invalidated, returned", engine, open_now))
     finally:
         for conn in held:
             conn.close()
         engine.dispose()
-    print(row("after engine.dispose()", engine))
+    print(row("after engine.dispose()", engine, open_now))
+    print("\nin use: overflow connections in use; open: DBAPI connections open,")
+    print("counted with the connect and close events. QueuePool's counters,")
+    print("from the installed source:")
+    for method in ("size", "checkedin", "overflow", "checkedout"):
+        print(f"  {method + '():':<14}{return_line(method)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""Connections the pool no longer counts: detached, or kept across dispose().
+
+pool_size + max_overflow caps the connections an engine's pool has in play,
+"not including connections that were detached from the engine or
+invalidated" (SQLAlchemy's page on error 3o7r). Nor does it count connections
+still checked out when engine.dispose() replaced the pool: such a connection
+goes back, when closed, to the pool it came from. This program opens three
+server sessions with a limit of one, and asks the server.
+
+Run it:  python -m snippets.session_pool.configuration.outside_the_limit
+Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+# backends: postgresql, mysql
+
+import gc
+import os
+import time
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+
+SETTLE = 0.3  # seconds for the server to notice a closed connection
+
+
+def session_id(conn: Connection) -> int:
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+
+
+def still_open(url: str, ids: list[int]) -> int:
+    """How many of these sessions the server still lists, asked from outside."""
+    observer = create_engine(url, poolclass=NullPool)
+    with observer.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            listed = "SELECT pid FROM pg_stat_activity"
+        else:
+            listed = "SELECT ID FROM information_schema.PROCESSLIST"
+        on_server = set(conn.execute(text(listed)).scalars())
+    observer.dispose()
+    return len(on_server & set(ids))
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:outside]
+    engine: Engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    first = engine.connect()
+    first.detach()  # its connection leaves the pool, open: the pool forgets it
+    second = engine.connect()  # the pool's one connection, checked out
+    engine.dispose()  # a new, empty pool; `second` is still checked out
+    third = engine.connect()  # the new pool's one connection
+    # --8<-- [end:outside]
+    held = [first, second, third]
+    ids = [session_id(conn) for conn in held]
+    print("create_engine(url, pool_size=1, max_overflow=0): a limit of 1")
+    print("  first:  checked out, then detach()ed: no error")
+    print("  second: checked out after that: no error")
+    print("  engine.dispose() with second still checked out")
+    print("  third:  checked out from the new pool: no error")
+    print(f"sessions of this program open on the server: {still_open(url, ids)}")
+    for conn in held:
+        conn.close()
+    engine.dispose()
+    time.sleep(SETTLE)
+    left = still_open(url, ids)
+    print(f"after closing all three and engine.dispose(): {left} still open")
+    print(f"  of which second's: {still_open(url, ids[1:2])}")
+    gc.collect()  # second went back to the replaced pool: freed with it
+    time.sleep(SETTLE)
+    print(f"after the garbage collector ran: {still_open(url, ids)}")
+
+
+if __name__ == "__main__":
+    main()
