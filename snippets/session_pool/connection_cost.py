@@ -1,0 +1,91 @@
+"""What a query costs without a pool, split in two: a new engine, a new connection.
+
+The naive loop of bad_no_pooling.py pays for both. NullPool keeps one engine
+and pays only for a new connection each time; the default pool pays for
+neither once its connection is open.
+
+Run it:  python -m snippets.session_pool.connection_cost
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
+
+QUERIES = 20
+
+
+def median_ms(run_once: Callable[[], None], times: int = QUERIES) -> float:
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        run_once()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    connects = {"engine per query": 0, "NullPool": 0, "QueuePool": 0}
+
+    # --8<-- [start:three-ways]
+    def engine_per_query() -> None:
+        engine = create_engine(url)
+        event.listen(engine, "connect", lambda *_: count("engine per query"))
+        with engine.connect() as conn:  # new engine: first connect initialises
+            conn.execute(text("SELECT 1"))  # the dialect, then runs the query
+        engine.dispose()
+
+    no_pool = create_engine(url, poolclass=NullPool)  # one engine, no pool
+
+    def new_connection() -> None:
+        with no_pool.connect() as conn:  # a new DBAPI connection every time
+            conn.execute(text("SELECT 1"))
+
+    pooled = create_engine(url)  # one engine, the default pool
+
+    def pooled_connection() -> None:
+        with pooled.connect() as conn:  # the same connection, from the pool
+            conn.execute(text("SELECT 1"))
+
+    # --8<-- [end:three-ways]
+
+    def count(way: str) -> None:
+        connects[way] += 1
+
+    event.listen(no_pool, "connect", lambda *_: count("NullPool"))
+    event.listen(pooled, "connect", lambda *_: count("QueuePool"))
+    results = {
+        "engine per query": median_ms(engine_per_query),
+        "NullPool": median_ms(new_connection),
+        "QueuePool": median_ms(pooled_connection),
+    }
+    print(f"{QUERIES} queries each way, one after the other ({pooled.dialect.name}):")
+    for way in results:
+        print(f"  {way:<17} connections opened: {connects[way]}")
+    print("median time per query, each way:")
+    for way, ms in results.items():
+        print(f"  {way:<17} {ms:8.2f} ms")
+    if pooled.dialect.driver == "pymysql":
+        plain = median_ms(new_connection)
+        no_tls = create_engine(url, poolclass=NullPool, connect_args={"ssl_disabled": True})
+
+        def new_connection_without_tls() -> None:
+            with no_tls.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        print("PyMySQL, a new connection per query (NullPool), median time:")
+        print(f"  default settings   {plain:8.2f} ms")
+        print(f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms")
+        no_tls.dispose()
+    no_pool.dispose()
+    pooled.dispose()
+
+
+if __name__ == "__main__":
+    main()
