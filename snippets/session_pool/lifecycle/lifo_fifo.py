@@ -1,0 +1,90 @@
+"""pool_use_lifo: which idle connection the pool lends next, and why it matters.
+
+By default QueuePool lends the connection that has waited longest (FIFO), so
+light traffic keeps every pooled connection busy now and then. With
+pool_use_lifo=True it lends the one returned last: the others stay idle,
+and a server idle timeout closes them. That lets the server trim a pool that
+light traffic does not need; pool_pre_ping then replaces the closed ones
+when traffic grows again.
+
+Run it:  python -m snippets.session_pool.lifecycle.lifo_fifo
+Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+"""
+
+# backends: postgresql, mysql
+
+import os
+import time
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+
+POOLED = 3
+IDLE_TIMEOUT = 1  # seconds: the server closes a session idle that long
+EVERY = 0.25  # seconds between two requests of the light traffic
+DURATION = 2.5  # seconds of light traffic
+
+
+def session_id(conn: Connection) -> int:
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+
+
+def set_idle_timeout(conn: Connection) -> None:
+    """Make the server close this session after IDLE_TIMEOUT s idle."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET idle_session_timeout = '{IDLE_TIMEOUT}s'"))
+    else:
+        conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
+    conn.commit()
+
+
+def alive(url: str, ids: list[int]) -> int:
+    observer = create_engine(url, poolclass=NullPool)
+    with observer.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            listed = "SELECT pid FROM pg_stat_activity"
+        else:
+            listed = "SELECT ID FROM information_schema.PROCESSLIST"
+        on_server = set(conn.execute(text(listed)).scalars())
+    observer.dispose()
+    return len(on_server & set(ids))
+
+
+def light_traffic(engine: Engine) -> set[int]:
+    """One request at a time, every EVERY seconds; the sessions that served them."""
+    used = set()
+    deadline = time.monotonic() + DURATION
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            used.add(session_id(conn))
+        time.sleep(EVERY)
+    return used
+
+
+def drill(url: str, lifo: bool) -> None:
+    # --8<-- [start:engine]
+    engine = create_engine(url, pool_size=POOLED, pool_use_lifo=lifo, pool_pre_ping=True)
+    # --8<-- [end:engine]
+    held = [engine.connect() for _ in range(POOLED)]
+    ids = [session_id(conn) for conn in held]
+    for conn in held:
+        set_idle_timeout(conn)
+        conn.close()  # three idle connections in the pool
+    used = light_traffic(engine)
+    print(f"pool_use_lifo={lifo}: {POOLED} pooled connections, one request every {EVERY} s")
+    print(f"  pooled connections that served requests: {len(used & set(ids))}")
+    print(f"  pooled connections still open on the server: {alive(url, ids)}")
+    engine.dispose()
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    print(f"server idle timeout set to {IDLE_TIMEOUT} s on each pooled connection")
+    for lifo in (False, True):
+        drill(url, lifo)
+
+
+if __name__ == "__main__":
+    main()
