@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 POOLED = 3
 IDLE_TIMEOUT = 1  # seconds: the server closes a session idle that long
-EVERY = 0.25  # seconds between two requests of the light traffic
+EVERY = 0.1  # seconds between two requests of the light traffic
 DURATION = 2.5  # seconds of light traffic
 
 
