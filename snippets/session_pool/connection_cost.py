@@ -34,6 +34,9 @@ def main() -> None:
     connects = {"engine per query": 0, "NullPool": 0, "QueuePool": 0}
 
     # --8<-- [start:three-ways]
+    def count(way: str) -> None:  # connections opened, per way
+        connects[way] += 1
+
     def engine_per_query() -> None:
         engine = create_engine(url)
         event.listen(engine, "connect", lambda *_: count("engine per query"))
@@ -54,9 +57,6 @@ def main() -> None:
             conn.execute(text("SELECT 1"))
 
     # --8<-- [end:three-ways]
-
-    def count(way: str) -> None:
-        connects[way] += 1
 
     event.listen(no_pool, "connect", lambda *_: count("NullPool"))
     event.listen(pooled, "connect", lambda *_: count("QueuePool"))
@@ -79,6 +79,9 @@ def main() -> None:
             with no_tls.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
+        with pooled.connect() as conn:  # did PyMySQL's connection end up with TLS?
+            cipher = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()[1]
+        print(f"PyMySQL connections use TLS here: {'yes, ' + cipher if cipher else 'no'}")
         print("PyMySQL, a new connection per query (NullPool), median time:")
         print(f"  default settings   {plain:8.2f} ms")
         print(f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms")

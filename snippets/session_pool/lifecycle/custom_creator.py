@@ -63,7 +63,8 @@ def main() -> None:
     engine = create_engine(url, echo_pool="debug", pool_logging_name="orders")
     # --8<-- [end:echo-pool]
     # echo's own handler prints timestamps to stdout: keep just the messages, as ours does
-    logging.getLogger("sqlalchemy.pool.impl.QueuePool.orders").handlers.clear()
+    pool_class = type(engine.pool)  # its logger: module.class.logging_name
+    logging.getLogger(f"{pool_class.__module__}.{pool_class.__name__}.orders").handlers.clear()
     print('echo_pool="debug", pool_logging_name="orders", one checkout:')
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))

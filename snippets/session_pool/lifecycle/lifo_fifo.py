@@ -16,7 +16,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 import os
 import time
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 POOLED = 3
@@ -31,13 +31,18 @@ def session_id(conn: Connection) -> int:
     return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
 
 
-def set_idle_timeout(conn: Connection) -> None:
-    """Make the server close this session after IDLE_TIMEOUT s idle."""
+def set_idle_timeout(conn: Connection) -> str:
+    """Make the server close this session after IDLE_TIMEOUT s idle; read it back."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"SET idle_session_timeout = '{IDLE_TIMEOUT}s'"))
+        value = conn.execute(text("SHOW idle_session_timeout")).scalar_one()
+        setting = f"idle_session_timeout = {value}"
     else:
         conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
+        value = conn.execute(text("SELECT @@SESSION.wait_timeout")).scalar_one()
+        setting = f"wait_timeout = {value} s"
     conn.commit()
+    return setting
 
 
 def alive(url: str, ids: list[int]) -> int:
@@ -69,11 +74,12 @@ def drill(url: str, lifo: bool) -> None:
     # --8<-- [end:engine]
     held = [engine.connect() for _ in range(POOLED)]
     ids = [session_id(conn) for conn in held]
+    settings = {set_idle_timeout(conn) for conn in held}
     for conn in held:
-        set_idle_timeout(conn)
         conn.close()  # three idle connections in the pool
     used = light_traffic(engine)
     print(f"pool_use_lifo={lifo}: {POOLED} pooled connections, one request every {EVERY} s")
+    print(f"  each pooled session: {', '.join(sorted(settings))}")
     print(f"  pooled connections that served requests: {len(used & set(ids))}")
     print(f"  pooled connections still open on the server: {alive(url, ids)}")
     engine.dispose()
@@ -81,7 +87,9 @@ def drill(url: str, lifo: bool) -> None:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    print(f"server idle timeout set to {IDLE_TIMEOUT} s on each pooled connection")
+    if make_url(url).get_backend_name() == "sqlite":
+        print("SQLite has no server to close idle connections: set DATABASE_URL to one.")
+        return
     for lifo in (False, True):
         drill(url, lifo)
 

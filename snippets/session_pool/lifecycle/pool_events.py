@@ -30,7 +30,7 @@ def log_events(engine: Engine, log: list[str]) -> None:
     def name(record: ConnectionPoolEntry) -> str:
         if "n" not in record.info:  # info lives as long as the DBAPI connection
             record.info["n"] = next(numbers)
-        return f"connection {record.info['n']}"
+        return f"conn #{record.info['n']}"
 
     @event.listens_for(engine, "connect")
     def connect(_dbapi: object, record: ConnectionPoolEntry) -> None:
@@ -67,20 +67,25 @@ class HoldMeter:
     def attach(self, engine: Engine) -> None:
         @event.listens_for(engine, "checkout")
         def checkout(_dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
-            self.out[id(record)] = (time.monotonic(), traceback.extract_stack(limit=16))
+            self.out[id(record)] = (time.monotonic(), traceback.extract_stack())
 
         @event.listens_for(engine, "checkin")
         def checkin(_dbapi: object, record: ConnectionPoolEntry) -> None:
             started, _ = self.out.pop(id(record), (time.monotonic(), None))
             self.held.append(time.monotonic() - started)
 
+        @event.listens_for(engine, "detach")
+        def detach(_dbapi: object, record: ConnectionPoolEntry) -> None:
+            self.out.pop(id(record), None)  # no longer the pool's: no checkin will come
+
     def held_too_long(self, limit: float) -> list[str]:
         """Where each connection still checked out for more than `limit` s came from."""
         now, found = time.monotonic(), []
-        for started, stack in self.out.values():
+        library = f"{os.sep}sqlalchemy{os.sep}"
+        for started, stack in list(self.out.values()):  # a copy: other threads check out
             if now - started > limit:
-                outside = [f for f in stack[:-1] if "sqlalchemy" not in f.filename]
-                caller = outside[-1]  # the last frame before SQLAlchemy's own
+                outside = [f for f in stack[:-1] if library not in f.filename]
+                caller = outside[-1] if outside else stack[0]  # the last frame before SQLAlchemy
                 where = f"{os.path.basename(caller.filename)}:{caller.lineno}"
                 found.append(f"{where} in {caller.name}(): {caller.line}")
         return found
@@ -102,7 +107,9 @@ def main() -> None:
     with engine.connect() as conn:  # the same one again
         conn.execute(text("SELECT 1"))
         fairy: PoolProxiedConnection = conn.connection
-        fairy.invalidate(soft=True)  # keep using it; replace it when it comes back
+        fairy.invalidate(soft=True)  # mark it: replaced at its next checkout
+        still = conn.execute(text("SELECT 1")).scalar_one()  # still usable now
+        log.append(f"            a query on it after soft_invalidate returned {still}")
     with engine.connect() as conn:  # so this checkout opens a new one
         conn.invalidate()  # and this closes it at once
     print("pool events, in order:")

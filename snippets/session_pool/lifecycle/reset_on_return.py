@@ -76,7 +76,12 @@ def drill(url: str, reset_on_return: str | None) -> None:
     try:
         with engine.connect() as conn:  # ordinary use: the Connection ends its
             conn.execute(text("SELECT 1"))  # transaction itself when closed
-        print("  a Connection used and closed:")
+        print("  a Connection used and closed, its transaction still open:")
+        print("".join(f"    {line}\n" for line in seen), end="")
+        seen.clear()
+        with engine.begin() as conn:  # a transaction committed before the close
+            conn.execute(text("SELECT 1"))
+        print("  a transaction committed by engine.begin(), then closed:")
         print("".join(f"    {line}\n" for line in seen), end="")
         seen.clear()
         leave_uncommitted_row(engine)
@@ -87,7 +92,7 @@ def drill(url: str, reset_on_return: str | None) -> None:
         pool_logger.setLevel(logging.WARNING)
     print(f"    the next checkout counts {rows_seen_next(engine)} uncommitted row(s)")
     with engine.connect() as conn:  # clean up, on the same connection
-        conn.rollback()
+        conn.rollback()  # with the reset off, the uncommitted INSERT is still open
         conn.execute(text("DROP TABLE reset_demo"))
         conn.commit()
     engine.dispose()

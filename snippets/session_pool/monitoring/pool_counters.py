@@ -47,9 +47,12 @@ def count_open_connections(engine: Engine) -> list[int]:
     def closed(_dbapi: object, _record: object) -> None:
         open_now[0] -= 1
 
+    def closed_detached(_dbapi: object) -> None:  # a detach()ed one: no pool record
+        open_now[0] -= 1
+
     event.listen(engine, "connect", opened)
     event.listen(engine, "close", closed)
-    event.listen(engine, "close_detached", closed)
+    event.listen(engine, "close_detached", closed_detached)
     return open_now
     # --8<-- [end:really-open]
 

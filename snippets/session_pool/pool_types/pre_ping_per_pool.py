@@ -33,6 +33,7 @@ def count_pings_and_connects(engine: Engine) -> dict[str, int]:
     def on_connect(_dbapi: object, _record: ConnectionPoolEntry) -> None:
         counts["connects"] += 1
 
+    # for counting in this demonstration only, not for production code
     engine.dialect.do_ping = counting_ping  # type: ignore[method-assign]
     event.listen(engine, "connect", on_connect)
     return counts
