@@ -7,6 +7,7 @@ Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@12
 import multiprocessing
 import multiprocessing.util
 import os
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,9 @@ def run(url: str, title: str, initializer: Callable[[], None] | None, processes:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    default = multiprocessing.get_all_start_methods()[0]  # this Python's default here
+    print(f"Python {platform.python_version()}: default start method {default!r}; ", end="")
+    print("these workers use 'fork' explicitly\n")
     # one worker only: two processes using one connection AT THE SAME TIME corrupt its stream
     run(url, "1. Fork, nothing else (the chapter's worker):", None, processes=1)
     print()

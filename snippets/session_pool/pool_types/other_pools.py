@@ -83,6 +83,10 @@ def removed_in_2_1() -> None:
         print(f"  {type(error).__name__}: {message}")
     else:
         print(f"  still there: {FallbackAsyncAdaptedQueuePool.__name__}")
+    try:  # the engine argument that used that pool
+        create_engine("sqlite+aiosqlite://", async_fallback=True)
+    except TypeError as error:
+        print(f"  async_fallback=True: {type(error).__name__}: {str(error).split(' sent')[0]}")
     # --8<-- [end:removed]
 
 
