@@ -25,8 +25,8 @@ def handle_requests(engine: Engine, requests: int, kept: list[Connection]) -> No
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:engine]
-    # The default limits (5 + 10 overflow), but wait 1 s for a connection instead of 30 s.
-    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=1)
+    # The default limits, but wait 1 s for a free connection instead of the default.
+    engine = create_engine(url, pool_timeout=1)
     # --8<-- [end:engine]
     kept: list[Connection] = []
     # --8<-- [start:catch]

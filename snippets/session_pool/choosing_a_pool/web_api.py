@@ -66,7 +66,7 @@ def server_limit(engine: Engine) -> tuple[int, int] | None:
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
             reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar_one())
             return limit, reserved
-        if engine.dialect.name == "mysql":
+        if engine.dialect.name in {"mysql", "mariadb"}:
             return int(conn.execute(text("SELECT @@max_connections")).scalar_one()), 0
     return None
 

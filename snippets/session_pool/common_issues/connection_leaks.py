@@ -44,7 +44,7 @@ def server_view(url: str, pid: int) -> str:
                     text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
                 ).scalar_one()
                 return f"pg_stat_activity.state = {state!r}"
-            if conn.dialect.name == "mysql":
+            if conn.dialect.name in {"mysql", "mariadb"}:
                 command = conn.execute(
                     text("SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = :pid"),
                     {"pid": pid},
@@ -61,7 +61,7 @@ def session_pid(session: orm.Session) -> int:
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
-    if name == "mysql":
+    if name in {"mysql", "mariadb"}:
         return int(session.execute(text("SELECT CONNECTION_ID()")).scalar_one())
     session.execute(text("SELECT 1"))
     return 0

@@ -65,11 +65,12 @@ def report(label: str, engine: Engine, url: str, show_other_engine: bool) -> Non
     print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
     if show_other_engine:
         other = create_engine(url)  # a second engine, as in a second worker process
-        with other.connect() as conn:
+        with other.connect() as conn:  # while this pool is exhausted
             conn.execute(text("SELECT 1"))
+            other_status = other.pool.status()
         other.dispose()
-        print("  meanwhile a second engine for the same database connected at once: its cap is")
-        print(f"  its own, so {len(held) + 1} connections were open at that moment")
+        print("  meanwhile a second engine for the same database connected at once; its pool:")
+        print(f"    {other_status}")
     for conn in held:
         conn.close()
     print(

@@ -30,7 +30,7 @@ def connection_id(conn: Connection) -> int:
     """Which database connection this is: the server's id for it (SQLite: our number)."""
     if conn.dialect.name == "postgresql":
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-    if conn.dialect.name == "mysql":
+    if conn.dialect.name in {"mysql", "mariadb"}:
         return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
     conn.execute(text("SELECT 1"))  # use it: a dead connection fails here, as on a server
     return int(conn.connection.info["number"])  # SQLite has no id: ours, from connect

@@ -43,7 +43,7 @@ def connection_id(conn: Connection) -> str:
     """Which database connection this is, as the server numbers it."""
     if conn.dialect.name == "postgresql":
         return f"backend pid {conn.execute(text('SELECT pg_backend_pid()')).scalar()}"
-    if conn.dialect.name == "mysql":
+    if conn.dialect.name in {"mysql", "mariadb"}:
         return f"connection id {conn.execute(text('SELECT CONNECTION_ID()')).scalar()}"
     conn.execute(text("SELECT 1"))  # use the connection, as the server queries above do
     return f"connection #{conn.connection.info['number']}"  # SQLite has no id: ours, from connect
@@ -52,7 +52,7 @@ def connection_id(conn: Connection) -> str:
 def server_idle_limit(engine: Engine) -> str:
     """The server's own limit on idle connections, the reason to set pool_recycle at all."""
     with engine.connect() as conn:
-        if engine.dialect.name == "mysql":
+        if engine.dialect.name in {"mysql", "mariadb"}:
             seconds = conn.execute(text("SELECT @@wait_timeout")).scalar()
             return f"the server closes connections idle for wait_timeout = {seconds} s"
         if engine.dialect.name == "postgresql":

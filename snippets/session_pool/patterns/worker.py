@@ -54,7 +54,7 @@ def session_id(conn: Connection) -> str:
     """How the server names this connection's session (SQLite: the DBAPI object's id)."""
     if conn.dialect.name == "postgresql":
         return f"pg_backend_pid() {conn.execute(text('SELECT pg_backend_pid()')).scalar_one()}"
-    if conn.dialect.name == "mysql":
+    if conn.dialect.name in {"mysql", "mariadb"}:
         return f"CONNECTION_ID() {conn.execute(text('SELECT CONNECTION_ID()')).scalar_one()}"
     return f"id(sqlite3 connection) {id(conn.connection.dbapi_connection)}"
 

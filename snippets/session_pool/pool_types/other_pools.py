@@ -9,6 +9,7 @@ import os
 import threading
 from pathlib import Path
 
+import sqlalchemy
 from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -98,7 +99,7 @@ def main() -> None:
     assertion_pool(url)
     print(f"AsyncAdaptedQueuePool: the asyncio default ({ASYNC_URL}, not connected)")
     async_pools()
-    print("FallbackAsyncAdaptedQueuePool: removed in SQLAlchemy 2.1")
+    print(f"FallbackAsyncAdaptedQueuePool, in SQLAlchemy {sqlalchemy.__version__}:")
     removed_in_2_1()
 
 

@@ -53,7 +53,7 @@ def fill_the_pool(engine: Engine) -> None:
                 break
         print(f"  while held: connections opened: {opened}, checked out: {pool.checkedout()}")
     # --8<-- [end:fill]
-    print(f"  all given back: still open in the pool: {pool.checkedin()} (the extra ones closed)")
+    print(f"  all given back: still open in the pool: {pool.checkedin()}")
     print(f"    {pool.status()}")
 
 
