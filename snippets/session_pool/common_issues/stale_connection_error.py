@@ -70,7 +70,7 @@ def set_idle_timeout(engine: Engine) -> None:
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # opt-in: the PostgreSQL default is 0, never
             conn.execute(text(f"SET idle_session_timeout = {IDLE_TIMEOUT * 1000}"))
-        else:  # MySQL's wait_timeout, 28800 s (8 h) by default
+        else:  # MySQL's and MariaDB's wait_timeout
             conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
         conn.commit()  # keep the setting after the connection goes back to the pool
 

@@ -8,7 +8,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import ConnectionPoolEntry
 
 RECYCLE = 1  # seconds; a real application uses e.g. 3600
@@ -54,10 +54,29 @@ def server_idle_limit(engine: Engine) -> str:
     with engine.connect() as conn:
         if engine.dialect.name in {"mysql", "mariadb"}:
             seconds = conn.execute(text("SELECT @@wait_timeout")).scalar()
-            return f"the server closes connections idle for wait_timeout = {seconds} s"
+            try:  # MariaDB lists each variable's default; MySQL has no such table
+                default = conn.execute(
+                    text(
+                        "SELECT DEFAULT_VALUE FROM information_schema.SYSTEM_VARIABLES"
+                        " WHERE VARIABLE_NAME = 'WAIT_TIMEOUT'"
+                    )
+                ).scalar()
+            except exc.DBAPIError:
+                default = "not listed by this server"
+            return (
+                f"the server closes connections idle for wait_timeout = {seconds} s"
+                f" (its default: {default})"
+            )
         if engine.dialect.name == "postgresql":
-            setting = conn.execute(text("SHOW idle_session_timeout")).scalar()
-            return f"idle_session_timeout = {setting} on the server (0: never closes them)"
+            setting, default = conn.execute(
+                text(
+                    "SELECT setting, boot_val FROM pg_settings WHERE name = 'idle_session_timeout'"
+                )
+            ).one()
+            return (
+                f"idle_session_timeout = {setting} on the server, its default {default}"
+                " (0: never closes them)"
+            )
     return "SQLite has no server that could close an idle connection"
 
 
