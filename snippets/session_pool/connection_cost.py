@@ -9,6 +9,7 @@ Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
+import inspect
 import os
 import statistics
 import time
@@ -27,6 +28,16 @@ def median_ms(run_once: Callable[[], None], times: int = QUERIES) -> float:
         run_once()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples) * 1000
+
+
+def preferred_mode_source() -> str:
+    """The branch of PyMySQL's Connection.__init__ that builds a TLS context by default."""
+    import pymysql.connections  # only where the driver is PyMySQL
+
+    lines = inspect.getsource(pymysql.connections.Connection.__init__).splitlines()
+    start = next(n for n, line in enumerate(lines) if "elif SSL_ENABLED" in line)
+    end = next(n for n, line in enumerate(lines) if "_create_ssl_ctx" in line and n > start)
+    return "\n".join(f"  {line.strip()}" for line in lines[start : end + 1])
 
 
 def main() -> None:
@@ -86,6 +97,8 @@ def main() -> None:
         print(f"  default settings   {plain:8.2f} ms")
         print(f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms")
         no_tls.dispose()
+        print("PyMySQL's Connection.__init__ when no TLS option is given (installed source):")
+        print(preferred_mode_source())
     no_pool.dispose()
     pooled.dispose()
 

@@ -4,14 +4,18 @@ Run it:  python -m snippets.session_pool.best_practices.per_process_limit
 Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
+import inspect
 import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import QueuePool
 
+# SQLAlchemy's defaults, from the signature of the installed QueuePool
+DEFAULTS = inspect.signature(QueuePool.__init__).parameters
 # (pool_size, max_overflow, where it comes from)
 SETTINGS = [
-    (5, 10, "SQLAlchemy's default"),
+    (DEFAULTS["pool_size"].default, DEFAULTS["max_overflow"].default, "SQLAlchemy's default"),
     (5, 5, "the chapter's background worker"),
     (20, 10, "the chapter's web application"),
     (20, 20, "the chapter's fix for pool exhaustion"),

@@ -23,7 +23,7 @@ SAMPLE_EVERY = 0.001  # seconds between two looks at pool.checkedout()
 WARM_UP = 0.1  # seconds at the start that are left out of the average (the ramp-up)
 OPEN_FIRST = 10  # connections opened before the clock starts: measure use, not connect time
 POOL_SIZE, MAX_OVERFLOW = 25, 0  # roomy, and nothing closed on checkin: this measures demand
-CHAPTER = (5, 10)  # the chapter's pool_size and max_overflow (SQLAlchemy's defaults too)
+CHAPTER = (5, 10)  # the chapter's pool_size and max_overflow
 
 
 @dataclass

@@ -11,11 +11,13 @@ Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
+import inspect
 import os
+import textwrap
 import time
 
 from sqlalchemy import Engine, create_engine, event, exc, text
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, Pool
 
 POOLED = 3  # connections in the pool when one of them dies
 GONE_WITHIN = 5.0  # seconds to wait for the server to drop a killed connection
@@ -109,6 +111,10 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     for pre_ping in (True, False):
         drill(url, pre_ping)
+    # Why: what the installed SQLAlchemy does on a disconnect, from its source
+    doc = inspect.getdoc(Pool._invalidate) or ""
+    print("Pool._invalidate(), the method a detected disconnect calls:")
+    print(textwrap.indent(doc, "  "))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import QueuePool
 
 WAIT = 0.2  # pool_timeout for this demo, so hitting the cap fails fast instead of after 30 s
+UNLIMITED_CHECKOUTS = 20  # more than 5 + 10: max_overflow=-1 has no cap
 GUARD = 50  # never try more checkouts than this
 
 
@@ -92,6 +93,19 @@ def main() -> None:
     report("pool_size=5, max_overflow=10", elastic, url, show_other_engine=True)
     print()
     report("pool_size=10, max_overflow=0", strict, url, show_other_engine=False)
+    print()
+    # --8<-- [start:no-limit]
+    unlimited = create_engine(url, pool_size=2, max_overflow=-1, pool_timeout=WAIT)
+    held = [unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)]  # no TimeoutError
+    # --8<-- [end:no-limit]
+    pool = unlimited.pool
+    assert isinstance(pool, QueuePool)
+    print(f"pool_size=2, max_overflow=-1: {len(held)} checked out at once without waiting")
+    print(f"  checkedout() {pool.checkedout()}, overflow() {pool.overflow()}")
+    for conn in held:
+        conn.close()
+    print(f"  all returned: kept {pool.checkedin()} idle in the pool")
+    unlimited.dispose()
 
 
 if __name__ == "__main__":
