@@ -67,6 +67,12 @@ def session_pid(session: orm.Session) -> int:
     return 0
 
 
+def fail_halfway(session: orm.Session) -> None:
+    """A unit of work that fails after its first statement."""
+    session.execute(text("SELECT 1"))
+    raise ValueError("the request failed halfway")
+
+
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT)
@@ -135,25 +141,33 @@ def main() -> None:
         sessions.clear()
         print(f"   after closing them:       checked out {checked_out(engine)}")
 
-        print("6. The fix: close every session, also when the work fails")
+        print("6. Close every session, also when the work fails halfway")
+        plain = Session()
+        try:
+            fail_halfway(plain)
+            plain.close()  # at the end: skipped when the work fails
+        except ValueError:
+            pass
+        print(f"   close() at the end, error: checked out {checked_out(engine)}")
+        plain.close()
         # --8<-- [start:with-session]
         try:
             with Session() as session:
-                session.execute(text("SELECT 1"))
-                raise ValueError("the request failed halfway")
+                fail_halfway(session)
         except ValueError:
             pass
         # --8<-- [end:with-session]
-        print(f"   `with Session()`, error:  checked out {checked_out(engine)}")
+        print(f"   `with Session()`, error:   checked out {checked_out(engine)}")
         # --8<-- [start:try-finally]
         session = Session()
         try:
-            session.execute(text("SELECT 1"))
-            session.commit()
+            fail_halfway(session)
+        except ValueError:
+            pass
         finally:
             session.close()  # runs on success and on error
         # --8<-- [end:try-finally]
-        print(f"   try/finally close():      checked out {checked_out(engine)}")
+        print(f"   try/finally close(), error: checked out {checked_out(engine)}")
     finally:
         for session in sessions:
             session.close()
