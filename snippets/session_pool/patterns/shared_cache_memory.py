@@ -55,7 +55,7 @@ def main() -> None:
     engine = create_engine(URL, pool_recycle=RECYCLE)
     fill(engine)
     time.sleep(RECYCLE + 0.1)
-    print(f"rows after pool_recycle replaced it: {rows(engine)}")
+    print(f"rows at the first checkout after pool_recycle={RECYCLE} s: {rows(engine)}")
     engine.dispose()
 
 

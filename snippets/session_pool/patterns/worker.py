@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -127,7 +127,8 @@ def run(url: str, title: str, initializer: Callable[[], None] | None, processes:
         for number, checkout in enumerate(found, 1):
             print(checkout.describe(f"task {number}, worker"))
             if checkout.opened_by_pid != checkout.pid:
-                print("    -> two processes, ONE database session")
+                what = "connection" if make_url(url).get_backend_name() == "sqlite" else "session"
+                print(f"    -> two processes, ONE database {what}")
         after = task()
         same = "the same connection" if after.session == before.session else "a NEW connection"
         print(f"  {'parent, after:':<18} {after.session}, {same}")
