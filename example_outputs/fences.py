@@ -122,15 +122,9 @@ def format_verified_on(src: str, language: str, class_name: str, *_: Any, **__: 
     when = f"on {dates[0]}" if len(dates) == 1 else f"between {dates[0]} and {dates[-1]}"
     order = {database: n for n, database in enumerate(records.DATABASES)}
     on = _join([server for _, server in sorted({(order[r.database], r.server) for r in found})])
-    # SQLAlchemy first, then each database's driver in tab order
-    parts = [
-        part
-        for r in sorted(found, key=lambda r: order[r.database])
-        for part in r.libraries.split(", ")
-    ]
-    libraries = _join(
-        sorted(set(parts), key=lambda part: (part[:10] != "SQLAlchemy", parts.index(part)))
-    )
+    # each record names SQLAlchemy, then its driver: keep that order, databases in tab order
+    in_tab_order = sorted(found, key=lambda r: order[r.database])
+    libraries = _join(list(dict.fromkeys(p for r in in_tab_order for p in r.libraries.split(", "))))
     pythons = _join(sorted({r.python for r in found}))
     return _to_html(
         f"---\n\n<small>Example outputs on this site were recorded {when} on {on}, with "
@@ -156,7 +150,7 @@ def _show(module: str, database: str, render: str) -> tuple[str, str]:
         else:
             return NAMES[database], _not_recorded(module, database, record)
     caption = (
-        f"<small>{how} on {record.recorded} on {record.server}, with {record.libraries} on "
+        f"<small>{how} on {record.server}, {record.recorded}, with {record.libraries} on "
         f"Python {record.python}; {record.duration:.1f} s.</small>"
     )
     if render == "markdown":
