@@ -22,7 +22,9 @@ def run_queries(url: str, queries: int = QUERIES) -> int:
 
     # --8<-- [start:naive-loop]
     for _ in range(queries):
-        engine = create_engine(url)  # a new engine: a new pool, a new connection
+        engine = create_engine(
+            url
+        )  # a new engine: a new pool, a new connection
         event.listen(engine, "connect", count_connect)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -37,7 +39,9 @@ def main() -> None:
     opened = run_queries(url)
     elapsed = time.perf_counter() - start
     print(f"queries: {QUERIES}, connections opened: {opened}")
-    print(f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)")
+    print(
+        f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,13 +12,17 @@ from sqlalchemy import Connection, Engine, create_engine, exc, text
 REQUESTS = 20
 
 
-def handle_requests(engine: Engine, requests: int, kept: list[Connection]) -> None:
+def handle_requests(
+    engine: Engine, requests: int, kept: list[Connection]
+) -> None:
     """Serve `requests` requests that each take a connection and never give it back."""
     # --8<-- [start:leak]
     for _ in range(requests):
         conn = engine.connect()  # checked out from the pool...
         conn.execute(text("SELECT 1"))
-        kept.append(conn)  # ...and still referenced, never closed: it never goes back
+        kept.append(
+            conn
+        )  # ...and still referenced, never closed: it never goes back
     # --8<-- [end:leak]
 
 
@@ -32,7 +36,9 @@ def main() -> None:
     # --8<-- [start:catch]
     try:
         handle_requests(engine, REQUESTS, kept)
-    except exc.TimeoutError as error:  # sqlalchemy.exc.TimeoutError, not Python's own
+    except (
+        exc.TimeoutError
+    ) as error:  # sqlalchemy.exc.TimeoutError, not Python's own
         print(f"request {len(kept) + 1} of {REQUESTS} failed:")
         print(f"{type(error).__module__}.{type(error).__name__}: {error}")
         print(

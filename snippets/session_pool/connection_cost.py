@@ -34,9 +34,17 @@ def preferred_mode_source() -> str:
     """The branch of PyMySQL's Connection.__init__ that builds a TLS context by default."""
     import pymysql.connections  # only where the driver is PyMySQL
 
-    lines = inspect.getsource(pymysql.connections.Connection.__init__).splitlines()
-    start = next(n for n, line in enumerate(lines) if "elif SSL_ENABLED" in line)
-    end = next(n for n, line in enumerate(lines) if "_create_ssl_ctx" in line and n > start)
+    lines = inspect.getsource(
+        pymysql.connections.Connection.__init__
+    ).splitlines()
+    start = next(
+        n for n, line in enumerate(lines) if "elif SSL_ENABLED" in line
+    )
+    end = next(
+        n
+        for n, line in enumerate(lines)
+        if "_create_ssl_ctx" in line and n > start
+    )
     return "\n".join(f"  {line.strip()}" for line in lines[start : end + 1])
 
 
@@ -76,7 +84,9 @@ def main() -> None:
         "NullPool": median_ms(new_connection),
         "QueuePool": median_ms(pooled_connection),
     }
-    print(f"{QUERIES} queries each way, one after the other ({pooled.dialect.name}):")
+    print(
+        f"{QUERIES} queries each way, one after the other ({pooled.dialect.name}):"
+    )
     for way in results:
         print(f"  {way:<17} connections opened: {connects[way]}")
     print("median time per query, each way:")
@@ -84,20 +94,32 @@ def main() -> None:
         print(f"  {way:<17} {ms:8.2f} ms")
     if pooled.dialect.driver == "pymysql":
         plain = median_ms(new_connection)
-        no_tls = create_engine(url, poolclass=NullPool, connect_args={"ssl_disabled": True})
+        no_tls = create_engine(
+            url, poolclass=NullPool, connect_args={"ssl_disabled": True}
+        )
 
         def new_connection_without_tls() -> None:
             with no_tls.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
-        with pooled.connect() as conn:  # did PyMySQL's connection end up with TLS?
-            cipher = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()[1]
-        print(f"PyMySQL connections use TLS here: {'yes, ' + cipher if cipher else 'no'}")
+        with (
+            pooled.connect() as conn
+        ):  # did PyMySQL's connection end up with TLS?
+            cipher = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()[
+                1
+            ]
+        print(
+            f"PyMySQL connections use TLS here: {'yes, ' + cipher if cipher else 'no'}"
+        )
         print("PyMySQL, a new connection per query (NullPool), median time:")
         print(f"  default settings   {plain:8.2f} ms")
-        print(f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms")
+        print(
+            f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms"
+        )
         no_tls.dispose()
-        print("PyMySQL's Connection.__init__ when no TLS option is given (installed source):")
+        print(
+            "PyMySQL's Connection.__init__ when no TLS option is given (installed source):"
+        )
         print(preferred_mode_source())
     no_pool.dispose()
     pooled.dispose()

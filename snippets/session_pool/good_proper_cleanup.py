@@ -16,7 +16,9 @@ def handle_requests(engine: Engine, requests: int) -> None:
     """Serve `requests` requests, each giving its connection back when it is done."""
     # --8<-- [start:with-connection]
     for _ in range(requests):
-        with engine.connect() as conn:  # returned to the pool when the block ends
+        with (
+            engine.connect() as conn
+        ):  # returned to the pool when the block ends
             conn.execute(text("SELECT 1"))
     # --8<-- [end:with-connection]
 
@@ -25,7 +27,9 @@ def handle_requests_orm(engine: Engine, requests: int) -> None:
     """The same with ORM sessions: a Session returns its connection when it closes."""
     # --8<-- [start:with-session]
     for _ in range(requests):
-        with Session(engine) as session:  # closed, and its connection returned, at the end
+        with Session(
+            engine
+        ) as session:  # closed, and its connection returned, at the end
             session.execute(text("SELECT 1"))
             session.commit()
     # --8<-- [end:with-session]

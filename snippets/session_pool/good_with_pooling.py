@@ -39,7 +39,9 @@ def main() -> None:
     opened = run_queries(engine)
     elapsed = time.perf_counter() - start
     print(f"queries: {QUERIES}, connections opened: {opened}")
-    print(f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)")
+    print(
+        f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)"
+    )
     print(engine.pool.status())
     engine.dispose()
 

@@ -38,14 +38,18 @@ def pool_of(engine: Engine) -> QueuePool:
 
 def count_rows(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(notes)).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(notes)
+        ).scalar_one()
 
 
 def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
     """Checked out inside the block, checked out after it, connections idle in the pool after."""
     pool = pool_of(engine)
     # --8<-- [start:engine-begin]
-    with engine.begin() as conn:  # checks a connection out and begins a transaction
+    with (
+        engine.begin() as conn
+    ):  # checks a connection out and begins a transaction
         conn.execute(insert(notes).values(text="written with engine.begin()"))
         inside = pool.checkedout()
     # leaving the block committed the transaction and returned the connection to the pool
@@ -57,7 +61,9 @@ def with_session(engine: Engine) -> tuple[int, int, int]:
     """Checked out after the first statement, after commit(), and after the with block."""
     pool = pool_of(engine)
     # --8<-- [start:session]
-    with Session(engine) as session:  # no connection yet: the first statement checks one out
+    with Session(
+        engine
+    ) as session:  # no connection yet: the first statement checks one out
         session.execute(insert(notes).values(text="written with a Session"))
         inside = pool.checkedout()
         session.commit()  # commits, and already returns the connection to the pool
@@ -75,7 +81,9 @@ def failing_engine_begin(engine: Engine) -> tuple[str, int]:
         with engine.begin() as conn:
             conn.execute(insert(notes).values(text="never committed"))
             raise ValueError("something went wrong after the INSERT")
-    except ValueError as error:  # the block rolled back, returned the connection, re-raised
+    except (
+        ValueError
+    ) as error:  # the block rolled back, returned the connection, re-raised
         raised = f"{type(error).__module__}.{type(error).__name__}: {error}"
     # --8<-- [end:begin-error]
     return raised, pool.checkedout()
@@ -89,7 +97,9 @@ def main() -> None:
         inside, after, idle = with_engine_begin(engine)
         print("with engine.begin() as conn:")
         print(f"  checked out inside the block: {inside}")
-        print(f"  checked out after the block:  {after} (committed; {idle} open, idle in the pool)")
+        print(
+            f"  checked out after the block:  {after} (committed; {idle} open, idle in the pool)"
+        )
         print(f"  rows in the table:            {count_rows(engine)}")
         print()
         inside, after_commit, after = with_session(engine)
@@ -102,11 +112,17 @@ def main() -> None:
         before = count_rows(engine)
         raised, after = failing_engine_begin(engine)
         rows = count_rows(engine)
-        verdict = "the INSERT was rolled back" if rows == before else "the INSERT was kept"
+        verdict = (
+            "the INSERT was rolled back"
+            if rows == before
+            else "the INSERT was kept"
+        )
         print("with engine.begin() as conn:  # an exception inside the block")
         print(f"  raised:                       {raised}")
         print(f"  checked out after the block:  {after}")
-        print(f"  rows in the table:            {rows}, {before} before the block: {verdict}")
+        print(
+            f"  rows in the table:            {rows}, {before} before the block: {verdict}"
+        )
         print()
         print(pool_of(engine).status())
     finally:

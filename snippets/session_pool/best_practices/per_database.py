@@ -17,7 +17,9 @@ from sqlalchemy.pool import NullPool, Pool, StaticPool
 # Seconds after which a proxy, load balancer or firewall between you and the server drops an
 # idle connection, if one does (ask whoever runs it). None: nothing in between drops them.
 PROXY_IDLE_TIMEOUT: int | None = None
-RECYCLE = 3600  # the chapter's pool_recycle, used whenever it is below the timeout
+RECYCLE = (
+    3600  # the chapter's pool_recycle, used whenever it is below the timeout
+)
 # --8<-- [end:constants]
 
 
@@ -63,7 +65,9 @@ def postgresql(url: str) -> Choice:
         " failover, pg_terminate_backend) is replaced at checkout"
     )
     sql = "SELECT setting::int FROM pg_settings WHERE name = 'idle_session_timeout'"
-    idle_ms = server_value(url, sql) or 0  # 0: never; no such setting before PostgreSQL 14
+    idle_ms = (
+        server_value(url, sql) or 0
+    )  # 0: never; no such setting before PostgreSQL 14
     choice.reasons.append(
         f"idle_session_timeout = {idle_ms} ms"
         + (": the server never closes an idle session" if not idle_ms else "")
@@ -90,7 +94,9 @@ def mysql(url: str) -> Choice:
         "pool_pre_ping=True: a connection closed while it sat in the pool (server restart,"
         " KILL, wait_timeout) is replaced at checkout"
     )
-    wait_timeout = int(server_value(url, "SELECT @@wait_timeout"))  # what our sessions get
+    wait_timeout = int(
+        server_value(url, "SELECT @@wait_timeout")
+    )  # what our sessions get
     choice.reasons.append(
         f"wait_timeout = {wait_timeout} s: the server closes a connection idle that long"
     )
@@ -107,15 +113,26 @@ def mysql(url: str) -> Choice:
 # --8<-- [start:sqlite]
 def sqlite(url: str) -> Choice:
     # Nothing to set: a file database gets QueuePool by default, and no server closes anything.
-    return Choice(reasons=["nothing to set: no server closes idle connections to a file"])
+    return Choice(
+        reasons=["nothing to set: no server closes idle connections to a file"]
+    )
 
 
-def shares_one_connection(url: str, poolclass: type[Pool] | None = None) -> bool:
+def shares_one_connection(
+    url: str, poolclass: type[Pool] | None = None
+) -> bool:
     """Check out two connections at once: do they share one database connection?"""
-    engine = create_engine(url) if poolclass is None else create_engine(url, poolclass=poolclass)
+    engine = (
+        create_engine(url)
+        if poolclass is None
+        else create_engine(url, poolclass=poolclass)
+    )
     try:
         with engine.connect() as first, engine.connect() as second:
-            return first.connection.dbapi_connection is second.connection.dbapi_connection
+            return (
+                first.connection.dbapi_connection
+                is second.connection.dbapi_connection
+            )
     finally:
         engine.dispose()
 
@@ -135,18 +152,31 @@ def main() -> None:
     choice = CHOOSE[make_url(url).get_backend_name()](url)
     engine = create_engine(url, **choice.settings)
     try:
-        with engine.connect():  # the settings are accepted and a connection works
+        with (
+            engine.connect()
+        ):  # the settings are accepted and a connection works
             pass
-        arguments = "".join(f", {name}={value!r}" for name, value in choice.settings.items())
+        arguments = "".join(
+            f", {name}={value!r}" for name, value in choice.settings.items()
+        )
         print(f"create_engine(url{arguments})")
         print(f"pool class: {type(engine.pool).__name__}")
         for reason in choice.reasons:
-            print(textwrap.fill(reason, width=88, initial_indent="- ", subsequent_indent="  "))
+            print(
+                textwrap.fill(
+                    reason,
+                    width=88,
+                    initial_indent="- ",
+                    subsequent_indent="  ",
+                )
+            )
     finally:
         engine.dispose()
     if engine.dialect.name == "sqlite":
         print()
-        print("two connections checked out at once, same database connection underneath?")
+        print(
+            "two connections checked out at once, same database connection underneath?"
+        )
         default = f"default pool, {type(engine.pool).__name__}:"
         print(f"  {default:<28}{shares_one_connection(url)}")
         print(f"  {'StaticPool:':<28}{shares_one_connection(url, StaticPool)}")

@@ -15,7 +15,11 @@ from sqlalchemy.pool import QueuePool
 DEFAULTS = inspect.signature(QueuePool.__init__).parameters
 # (pool_size, max_overflow, where it comes from)
 SETTINGS = [
-    (DEFAULTS["pool_size"].default, DEFAULTS["max_overflow"].default, "SQLAlchemy's default"),
+    (
+        DEFAULTS["pool_size"].default,
+        DEFAULTS["max_overflow"].default,
+        "SQLAlchemy's default",
+    ),
     (5, 5, "the chapter's background worker"),
     (20, 10, "the chapter's web application"),
     (20, 20, "the chapter's fix for pool exhaustion"),
@@ -43,7 +47,9 @@ def read_budget(engine: Engine) -> Budget | None:
         return None
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            max_connections = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            max_connections = int(
+                conn.execute(text("SHOW max_connections")).scalar_one()
+            )
             reserved = conn.execute(
                 text(
                     "SELECT name, setting::int FROM pg_settings"
@@ -51,7 +57,9 @@ def read_budget(engine: Engine) -> Budget | None:
                 )
             ).all()  # reserved_connections exists from PostgreSQL 16 on
             open_now = conn.execute(  # client sessions, this one included
-                text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                )
             ).scalar_one()
             return Budget(
                 max_connections,
@@ -60,13 +68,18 @@ def read_budget(engine: Engine) -> Budget | None:
                 int(open_now) - 1,
             )
         if engine.dialect.name in {"mysql", "mariadb"}:
-            max_connections = int(conn.execute(text("SELECT @@max_connections")).scalar_one())
+            max_connections = int(
+                conn.execute(text("SELECT @@max_connections")).scalar_one()
+            )
             open_now = conn.execute(  # client connections, this one included
                 text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
             ).one()[1]
             # the server admits one connection more than max_connections, for an administrator
             return Budget(
-                max_connections, 0, "the administrator's extra one is on top", int(open_now) - 1
+                max_connections,
+                0,
+                "the administrator's extra one is on top",
+                int(open_now) - 1,
             )
     raise NotImplementedError(f"no query for {engine.dialect.name} here")
 
@@ -91,23 +104,39 @@ def main() -> None:
     finally:
         engine.dispose()
     if budget is None:
-        print("SQLite: no server, so no max_connections to share out. Each process still has its")
-        print("own pool, and pool_size + max_overflow caps that process only; the limit that")
-        print("matters for a SQLite file is that it takes one writer at a time.")
+        print(
+            "SQLite: no server, so no max_connections to share out. Each process still has its"
+        )
+        print(
+            "own pool, and pool_size + max_overflow caps that process only; the limit that"
+        )
+        print(
+            "matters for a SQLite file is that it takes one writer at a time."
+        )
         return
     print(f"max_connections  = {budget.max_connections}")
     print(f"reserved         = {budget.reserved} ({budget.reserved_by})")
     print(f"for applications = {budget.usable}")
     print()
-    print(f"{'pool_size + max_overflow':<26}{'processes that fit':>18}  setting")
+    print(
+        f"{'pool_size + max_overflow':<26}{'processes that fit':>18}  setting"
+    )
     fit_now = []
     for pool_size, max_overflow, source in SETTINGS:
-        per_process = f"{pool_size} + {max_overflow} = {pool_size + max_overflow}"
+        per_process = (
+            f"{pool_size} + {max_overflow} = {pool_size + max_overflow}"
+        )
         fit = workers_that_fit(budget.usable, pool_size, max_overflow)
-        fit_now.append(workers_that_fit(budget.usable - budget.others, pool_size, max_overflow))
+        fit_now.append(
+            workers_that_fit(
+                budget.usable - budget.others, pool_size, max_overflow
+            )
+        )
         print(f"{per_process:<26}{fit:>18}  {source}")
     print()
-    print("processes that fit: (max_connections - reserved) // (pool_size + max_overflow)")
+    print(
+        "processes that fit: (max_connections - reserved) // (pool_size + max_overflow)"
+    )
     # A live reading: it changes with whatever else is connected to the server.
     print(
         f"right now: {budget.others} other client connection(s) open, leaving room for "

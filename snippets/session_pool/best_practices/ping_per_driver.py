@@ -13,7 +13,11 @@ import textwrap
 import sqlalchemy
 from sqlalchemy import Engine, create_engine
 
-URLS = ["postgresql+psycopg://", "mysql+pymysql://", "sqlite:///pooling_guide.db"]
+URLS = [
+    "postgresql+psycopg://",
+    "mysql+pymysql://",
+    "sqlite:///pooling_guide.db",
+]
 
 
 # --8<-- [start:find-do-ping]
@@ -44,7 +48,9 @@ def main() -> None:
         finally:
             engine.dispose()
         # bold, not a heading: the output goes inside a page that has headings of its own
-        print(f"**`{url}`** uses `{cls.__module__}.{cls.__qualname__}.do_ping()`:\n")
+        print(
+            f"**`{url}`** uses `{cls.__module__}.{cls.__qualname__}.do_ping()`:\n"
+        )
         print(f"```python\n{source}```\n")
         for name, value in used.items():
             print(f"For this dialect `self.{name}` is `{value!r}`.\n")

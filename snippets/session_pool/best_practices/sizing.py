@@ -20,9 +20,14 @@ SEED = 6  # the same random arrival times on every run
 DURATION = 0.6  # seconds of arrivals
 HOLD = 0.05  # each unit of work keeps its connection this long: query + the rest of the work
 SAMPLE_EVERY = 0.001  # seconds between two looks at pool.checkedout()
-WARM_UP = 0.1  # seconds at the start that are left out of the average (the ramp-up)
+WARM_UP = (
+    0.1  # seconds at the start that are left out of the average (the ramp-up)
+)
 OPEN_FIRST = 10  # connections opened before the clock starts: measure use, not connect time
-POOL_SIZE, MAX_OVERFLOW = 25, 0  # roomy, and nothing closed on checkin: this measures demand
+POOL_SIZE, MAX_OVERFLOW = (
+    25,
+    0,
+)  # roomy, and nothing closed on checkin: this measures demand
 CHAPTER = (5, 10)  # the chapter's pool_size and max_overflow
 
 
@@ -45,23 +50,35 @@ def unit_of_work(engine: Engine, load: Load, lock: threading.Lock) -> None:
     try:
         # --8<-- [start:unit-of-work]
         checkout = time.perf_counter()
-        with engine.begin() as conn:  # checked out (or opened, if none is idle) here ...
+        with (
+            engine.begin() as conn
+        ):  # checked out (or opened, if none is idle) here ...
             started = time.perf_counter()
             conn.execute(text("SELECT 1"))
             query = time.perf_counter() - started
-            time.sleep(max(0.0, HOLD - query))  # the rest of the request, connection still held
-        held = time.perf_counter() - checkout  # ... and back in the pool here: that is W
+            time.sleep(
+                max(0.0, HOLD - query)
+            )  # the rest of the request, connection still held
+        held = (
+            time.perf_counter() - checkout
+        )  # ... and back in the pool here: that is W
         # --8<-- [end:unit-of-work]
-    except Exception as error:  # a pool timeout, say: counted and shown, not hidden
+    except (
+        Exception
+    ) as error:  # a pool timeout, say: counted and shown, not hidden
         with lock:
-            load.errors.append(f"{type(error).__module__}.{type(error).__name__}: {error}")
+            load.errors.append(
+                f"{type(error).__module__}.{type(error).__name__}: {error}"
+            )
         return
     with lock:
         load.query_times.append(query)
         load.hold_times.append(held)
 
 
-def schedule(rate: float = RATE, duration: float = DURATION, seed: int = SEED) -> list[float]:
+def schedule(
+    rate: float = RATE, duration: float = DURATION, seed: int = SEED
+) -> list[float]:
     """Arrival times: random gaps averaging 1/rate (a Poisson process), the same on every run."""
     rng = random.Random(seed)
     times, t = [], rng.expovariate(rate)
@@ -110,24 +127,34 @@ def drive(engine: Engine, arrivals: list[float]) -> Load:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=1)
+    engine = create_engine(
+        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=1
+    )
     try:
         load = drive(engine, schedule())
     finally:
         engine.dispose()
-    rate = load.arrivals / load.seconds  # the rate this random schedule really has
+    rate = (
+        load.arrivals / load.seconds
+    )  # the rate this random schedule really has
     query = sum(load.query_times) / len(load.query_times)
     hold = sum(load.hold_times) / len(load.hold_times)
     average = sum(load.samples) / len(load.samples)
-    print(f"arrivals: {load.arrivals} in {load.seconds:.1f} s, lambda = {rate:.0f} per second")
+    print(
+        f"arrivals: {load.arrivals} in {load.seconds:.1f} s, lambda = {rate:.0f} per second"
+    )
     print(f"average query time:      {query * 1000:7.2f} ms")
-    print(f"average hold time W:     {hold * 1000:7.2f} ms (checkout to checkin)")
+    print(
+        f"average hold time W:     {hold * 1000:7.2f} ms (checkout to checkin)"
+    )
     print(f"pool: pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW}")
     print()
     # --8<-- [start:littles-law]
     expected = rate * hold  # Little's law: L = lambda x W
     # --8<-- [end:littles-law]
-    print(f"lambda x query time = {rate * query:5.2f} connections  (counts only the query)")
+    print(
+        f"lambda x query time = {rate * query:5.2f} connections  (counts only the query)"
+    )
     print(f"L = lambda x W      = {expected:5.2f} connections  (Little's law)")
     print(
         f"measured in use:    average {average:5.2f}, peak {load.peak}"
@@ -142,7 +169,9 @@ def main() -> None:
     print()
     # --8<-- [start:size-it]
     pool_size = math.ceil(expected)  # enough for the steady state
-    headroom = load.peak - pool_size  # bursts above it: max_overflow must cover at least this
+    headroom = (
+        load.peak - pool_size
+    )  # bursts above it: max_overflow must cover at least this
     # --8<-- [end:size-it]
     print(
         f"pool_size = ceil(L) = {pool_size} covers the average;"

@@ -61,7 +61,9 @@ def main() -> None:
     engine = worker_engine(url)
     pool = engine.pool
     assert isinstance(pool, QueuePool)
-    limit = pool.size() + pool._max_overflow  # max_overflow has no public getter: read only
+    limit = (
+        pool.size() + pool._max_overflow
+    )  # max_overflow has no public getter: read only
     try:
         opened, peak = run_tasks(engine)
         print(f"{TASKS} tasks, {CONCURRENCY} at a time, in ONE worker process:")
@@ -73,7 +75,9 @@ def main() -> None:
     finally:
         engine.dispose()
     for processes in (1, 4, 16):
-        print(f"  {processes:2} such worker process(es): up to {processes * limit} connections")
+        print(
+            f"  {processes:2} such worker process(es): up to {processes * limit} connections"
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from sqlalchemy import Engine, create_engine, text
 ROUNDS = 400
 
 
-def time_ping_and_queries(engine: Engine, rounds: int = ROUNDS) -> dict[str, list[float]]:
+def time_ping_and_queries(
+    engine: Engine, rounds: int = ROUNDS
+) -> dict[str, list[float]]:
     """Time the pre-ping test and two kinds of SELECT 1, turn about, on one connection.
 
     The raw one is the driver alone, like the ping; the Core one is what your code runs, with
@@ -29,7 +31,9 @@ def time_ping_and_queries(engine: Engine, rounds: int = ROUNDS) -> dict[str, lis
             engine.dialect.do_ping(dbapi_connection)
             times["ping"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            cursor = dbapi_connection.cursor()  # the driver alone, as the ping uses it
+            cursor = (
+                dbapi_connection.cursor()
+            )  # the driver alone, as the ping uses it
             cursor.execute("SELECT 1")
             cursor.fetchall()
             cursor.close()
@@ -51,7 +55,9 @@ def main() -> None:
         times = time_ping_and_queries(engine)
     finally:
         engine.dispose()
-    print(f"{engine.dialect.name} ({engine.dialect.driver}): medians of {ROUNDS} runs each")
+    print(
+        f"{engine.dialect.name} ({engine.dialect.driver}): medians of {ROUNDS} runs each"
+    )
     for label, key in (
         ("the pre-ping test, once per checkout:", "ping"),
         ("SELECT 1 through the driver alone:", "raw"),

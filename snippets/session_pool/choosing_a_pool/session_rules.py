@@ -36,26 +36,38 @@ def main() -> None:
         print("2. the chapter's 'bad' example: no close()")
         # --8<-- [start:no-close]
         session = Session()
-        session.execute(text("SELECT 1"))  # begins a transaction: a connection is checked out
+        session.execute(
+            text("SELECT 1")
+        )  # begins a transaction: a connection is checked out
         print(f"   after execute(): checked out {checked_out(engine)}")
         session.commit()  # ends the transaction: the connection goes back to the pool
-        print(f"   after commit(), still no close(): checked out {checked_out(engine)}")
+        print(
+            f"   after commit(), still no close(): checked out {checked_out(engine)}"
+        )
         # --8<-- [end:no-close]
         session.close()
 
         print("3. a Connection, no close()")
         # --8<-- [start:connection-no-close]
-        conn = engine.connect()  # a Connection holds its pooled connection from here...
+        conn = (
+            engine.connect()
+        )  # a Connection holds its pooled connection from here...
         conn.execute(text("SELECT 1"))
         conn.commit()
-        print(f"   after commit(), no close(): checked out {checked_out(engine)}")
+        print(
+            f"   after commit(), no close(): checked out {checked_out(engine)}"
+        )
         conn.close()  # ...to here, transaction or not
         print(f"   after close(): checked out {checked_out(engine)}")
         # --8<-- [end:connection-no-close]
 
-        print("4. the real leak: sessions kept referenced, idle in a transaction")
+        print(
+            "4. the real leak: sessions kept referenced, idle in a transaction"
+        )
         # --8<-- [start:real-leak]
-        kept: list[OrmSession] = []  # e.g. a global, a cache, a long-lived object
+        kept: list[
+            OrmSession
+        ] = []  # e.g. a global, a cache, a long-lived object
         for _ in range(2):
             session = Session()
             session.execute(text("SELECT 1"))  # transaction begun, never ended
@@ -65,10 +77,14 @@ def main() -> None:
             with Session() as session:
                 session.execute(text("SELECT 1"))
         except exc.TimeoutError as error:
-            print(f"   the next request: {type(error).__module__}.{type(error).__name__}: {error}")
+            print(
+                f"   the next request: {type(error).__module__}.{type(error).__name__}: {error}"
+            )
         # --8<-- [end:real-leak]
 
-        print("5. the references dropped, without close() (CPython's garbage collector)")
+        print(
+            "5. the references dropped, without close() (CPython's garbage collector)"
+        )
         # --8<-- [start:dropped]
         kept.clear()  # nothing refers to the two sessions any more
         gc.collect()  # sessions sit in reference cycles: freed when the cycle collector runs

@@ -11,7 +11,9 @@ import time
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 
-BURST = 22  # requests at the same moment: more than pool_size, fewer than the limit
+BURST = (
+    22  # requests at the same moment: more than pool_size, fewer than the limit
+)
 
 
 def web_engine(url: str) -> Engine:
@@ -64,10 +66,16 @@ def server_limit(engine: Engine) -> tuple[int, int] | None:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
-            reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar_one())
+            reserved = int(
+                conn.execute(
+                    text("SHOW superuser_reserved_connections")
+                ).scalar_one()
+            )
             return limit, reserved
         if engine.dialect.name in {"mysql", "mariadb"}:
-            return int(conn.execute(text("SELECT @@max_connections")).scalar_one()), 0
+            return int(
+                conn.execute(text("SELECT @@max_connections")).scalar_one()
+            ), 0
     return None
 
 
@@ -78,7 +86,9 @@ def main() -> None:
     assert isinstance(pool, QueuePool)
     try:
         opened, peak = burst(engine)
-        print(f"{BURST} requests at once: connections opened: {opened}, peak checked out: {peak}")
+        print(
+            f"{BURST} requests at once: connections opened: {opened}, peak checked out: {peak}"
+        )
         print(f"after the burst, kept open in the pool: {pool.checkedin()}")
         limit = server_limit(engine)
     finally:
@@ -86,18 +96,26 @@ def main() -> None:
     # --8<-- [start:budget]
     # pool_size + max_overflow: the most ONE process's engine opens (max_overflow has no
     # public getter: read only)
-    per_process = pool.size() + pool._max_overflow  # max_overflow has no public getter
+    per_process = (
+        pool.size() + pool._max_overflow
+    )  # max_overflow has no public getter
     print(f"one process may open up to {per_process} connections")
     if limit is None:
-        print("SQLite: no server, so no max_connections to share between processes")
+        print(
+            "SQLite: no server, so no max_connections to share between processes"
+        )
         return
     max_connections, reserved = limit
     usable = max_connections - reserved
-    print(f"server: max_connections = {max_connections}, {usable} for ordinary users")
+    print(
+        f"server: max_connections = {max_connections}, {usable} for ordinary users"
+    )
     for workers in (1, 2, 4, 8):
         total = workers * per_process
         verdict = "fits" if total <= usable else "TOO MANY"
-        print(f"  {workers} worker process(es) x {per_process} = {total:3}: {verdict}")
+        print(
+            f"  {workers} worker process(es) x {per_process} = {total:3}: {verdict}"
+        )
     # --8<-- [end:budget]
 
 

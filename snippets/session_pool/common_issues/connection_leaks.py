@@ -41,12 +41,15 @@ def server_view(url: str, pid: int) -> str:
             # --8<-- [start:server-view]
             if conn.dialect.name == "postgresql":
                 state = conn.execute(
-                    text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                    text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": pid},
                 ).scalar_one()
                 return f"pg_stat_activity.state = {state!r}"
             if conn.dialect.name in {"mysql", "mariadb"}:
                 command = conn.execute(
-                    text("SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = :pid"),
+                    text(
+                        "SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = :pid"
+                    ),
                     {"pid": pid},
                 ).scalar_one()
                 return f"information_schema.PROCESSLIST.COMMAND = {command!r}"
@@ -60,7 +63,9 @@ def session_pid(session: orm.Session) -> int:
     """The server's id for the session's connection; 0 on SQLite, which has none."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        return int(
+            session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        )
     if name in {"mysql", "mariadb"}:
         return int(session.execute(text("SELECT CONNECTION_ID()")).scalar_one())
     session.execute(text("SELECT 1"))
@@ -75,25 +80,33 @@ def fail_halfway(session: orm.Session) -> None:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT)
+    engine = create_engine(
+        url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=POOL_TIMEOUT
+    )
     Session = sessionmaker(bind=engine)
     kept: list[Connection] = []
     sessions: list[orm.Session] = []
     try:
-        print(f"pool_size={POOL_SIZE}, max_overflow=0; checked out at start: {checked_out(engine)}")
+        print(
+            f"pool_size={POOL_SIZE}, max_overflow=0; checked out at start: {checked_out(engine)}"
+        )
 
         print("1. A Connection that stays referenced stays checked out")
         # --8<-- [start:kept-connection]
         conn = engine.connect()
         conn.execute(text("SELECT 1"))
-        kept.append(conn)  # e.g. stored on a long-lived object, a cache, a global
+        kept.append(
+            conn
+        )  # e.g. stored on a long-lived object, a cache, a global
         # --8<-- [end:kept-connection]
         print(f"   kept in a list:           checked out {checked_out(engine)}")
         conn.close()
         kept.clear()
         print(f"   after conn.close():       checked out {checked_out(engine)}")
 
-        print("2. A Session holds a connection from its first query to commit/rollback/close")
+        print(
+            "2. A Session holds a connection from its first query to commit/rollback/close"
+        )
         # --8<-- [start:session-commit]
         session = Session()
         print(f"   Session() created:        checked out {checked_out(engine)}")
@@ -104,7 +117,9 @@ def main() -> None:
         # --8<-- [end:session-commit]
         session.close()
 
-        print("3. Nothing refers to it any more: the garbage collector returns it, later")
+        print(
+            "3. Nothing refers to it any more: the garbage collector returns it, later"
+        )
         # --8<-- [start:garbage]
         gc.disable()  # automatic collection may run at any moment; pause it for a stable output
         forgotten_connection(engine)
@@ -115,9 +130,13 @@ def main() -> None:
         gc.enable()
         # --8<-- [end:garbage]
 
-        print("4. A session left idle after a query: its transaction stays open")
+        print(
+            "4. A session left idle after a query: its transaction stays open"
+        )
         session = Session()
-        pid = session_pid(session)  # the query begins a transaction; nothing ends it
+        pid = session_pid(
+            session
+        )  # the query begins a transaction; nothing ends it
         print(f"   after a query:            checked out {checked_out(engine)}")
         print(f"   the server sees:          {server_view(url, pid)}")
         session.commit()
@@ -125,7 +144,9 @@ def main() -> None:
         print(f"   the server sees:          {server_view(url, pid)}")
         session.close()
 
-        print(f"5. Sessions kept open, one per request, with pool_timeout={POOL_TIMEOUT}")
+        print(
+            f"5. Sessions kept open, one per request, with pool_timeout={POOL_TIMEOUT}"
+        )
         # --8<-- [start:leak-to-exhaustion]
         try:
             for _ in range(POOL_SIZE + 1):
@@ -134,7 +155,9 @@ def main() -> None:
                 sessions.append(session)  # never committed, never closed
         except exc.TimeoutError as error:
             print(f"   request {len(sessions) + 1} failed:")
-            print(f"   {type(error).__module__}.{type(error).__name__}: {error}")
+            print(
+                f"   {type(error).__module__}.{type(error).__name__}: {error}"
+            )
         # --8<-- [end:leak-to-exhaustion]
         for session in sessions:
             session.close()
@@ -148,7 +171,9 @@ def main() -> None:
             plain.close()  # at the end: skipped when the work fails
         except ValueError:
             pass
-        print(f"   close() at the end, error: checked out {checked_out(engine)}")
+        print(
+            f"   close() at the end, error: checked out {checked_out(engine)}"
+        )
         plain.close()
         # --8<-- [start:with-session]
         try:
@@ -157,7 +182,9 @@ def main() -> None:
         except ValueError:
             pass
         # --8<-- [end:with-session]
-        print(f"   `with Session()`, error:   checked out {checked_out(engine)}")
+        print(
+            f"   `with Session()`, error:   checked out {checked_out(engine)}"
+        )
         # --8<-- [start:try-finally]
         session = Session()
         try:
@@ -167,7 +194,9 @@ def main() -> None:
         finally:
             session.close()  # runs on success and on error
         # --8<-- [end:try-finally]
-        print(f"   try/finally close(), error: checked out {checked_out(engine)}")
+        print(
+            f"   try/finally close(), error: checked out {checked_out(engine)}"
+        )
     finally:
         for session in sessions:
             session.close()

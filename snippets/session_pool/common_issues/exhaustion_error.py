@@ -23,10 +23,15 @@ def checked_out(engine: Engine) -> int:
     return pool.checkedout()
 
 
-def leak_until_timeout(url: str, pool_size: int, max_overflow: int) -> tuple[int, exc.TimeoutError]:
+def leak_until_timeout(
+    url: str, pool_size: int, max_overflow: int
+) -> tuple[int, exc.TimeoutError]:
     """Check out connections and never return them; return how many were served, and the error."""
     engine = create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=POOL_TIMEOUT
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=POOL_TIMEOUT,
     )
     kept: list[Connection] = []
     try:
@@ -44,10 +49,14 @@ def leak_until_timeout(url: str, pool_size: int, max_overflow: int) -> tuple[int
         engine.dispose()
 
 
-def concurrent_requests(url: str, pool_sizes: list[int]) -> dict[int, list[bool]]:
+def concurrent_requests(
+    url: str, pool_sizes: list[int]
+) -> dict[int, list[bool]]:
     """Send WORKERS requests at the same moment to an engine per pool size; True means served."""
     engines = {
-        size: create_engine(url, pool_size=size, max_overflow=0, pool_timeout=POOL_TIMEOUT)
+        size: create_engine(
+            url, pool_size=size, max_overflow=0, pool_timeout=POOL_TIMEOUT
+        )
         for size in pool_sizes
     }
     outcomes: dict[int, list[bool]] = {size: [] for size in pool_sizes}
@@ -58,7 +67,9 @@ def concurrent_requests(url: str, pool_sizes: list[int]) -> dict[int, list[bool]
         try:
             with engines[size].connect() as conn:
                 conn.execute(text("SELECT 1"))
-                time.sleep(HOLD)  # a request that really needs its connection this long
+                time.sleep(
+                    HOLD
+                )  # a request that really needs its connection this long
             outcomes[size].append(True)
         except exc.TimeoutError:
             outcomes[size].append(False)
@@ -80,20 +91,30 @@ def concurrent_requests(url: str, pool_sizes: list[int]) -> dict[int, list[bool]
 def session_gives_back(url: str) -> list[str]:
     """The chapter's solutions, complete: when a Session takes and returns its connection."""
     steps: list[str] = []
-    engine = create_engine(url, pool_size=2, max_overflow=0, pool_timeout=POOL_TIMEOUT)
+    engine = create_engine(
+        url, pool_size=2, max_overflow=0, pool_timeout=POOL_TIMEOUT
+    )
     # --8<-- [start:session-solutions]
     Session = sessionmaker(bind=engine)
 
     with Session() as session:
         session.execute(text("SELECT 1"))
-        steps.append(f"inside `with Session()`, after a query: checked out {checked_out(engine)}")
-    steps.append(f"after the `with` block:                   checked out {checked_out(engine)}")
+        steps.append(
+            f"inside `with Session()`, after a query: checked out {checked_out(engine)}"
+        )
+    steps.append(
+        f"after the `with` block:                   checked out {checked_out(engine)}"
+    )
 
     session = Session()
     session.execute(text("SELECT 1"))
-    steps.append(f"session = Session(), after a query:       checked out {checked_out(engine)}")
+    steps.append(
+        f"session = Session(), after a query:       checked out {checked_out(engine)}"
+    )
     session.commit()  # or session.rollback(): either ends the transaction
-    steps.append(f"after session.commit():                   checked out {checked_out(engine)}")
+    steps.append(
+        f"after session.commit():                   checked out {checked_out(engine)}"
+    )
     session.close()
     # --8<-- [end:session-solutions]
     engine.dispose()
@@ -103,23 +124,35 @@ def session_gives_back(url: str) -> list[str]:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
 
-    print("1. The error: connections never returned, pool_size=2, max_overflow=1")
+    print(
+        "1. The error: connections never returned, pool_size=2, max_overflow=1"
+    )
     # --8<-- [start:catch]
     served, error = leak_until_timeout(url, pool_size=2, max_overflow=1)
     print(f"   served {served} requests, then:")
     print(f"   {type(error).__module__}.{type(error).__name__}: {error}")
     # --8<-- [end:catch]
 
-    print("2. The same leak, the pool made four times bigger: pool_size=8, max_overflow=4")
+    print(
+        "2. The same leak, the pool made four times bigger: pool_size=8, max_overflow=4"
+    )
     served, error = leak_until_timeout(url, pool_size=8, max_overflow=4)
-    print(f"   served {served} requests, then the same error: {str(error).split(',')[0]}")
+    print(
+        f"   served {served} requests, then the same error: {str(error).split(',')[0]}"
+    )
 
-    print(f"3. {WORKERS} requests at the same moment, each needing its connection {HOLD} s")
+    print(
+        f"3. {WORKERS} requests at the same moment, each needing its connection {HOLD} s"
+    )
     for pool_size, outcomes in concurrent_requests(url, [2, WORKERS]).items():
         served, timed_out = outcomes.count(True), outcomes.count(False)
-        print(f"   pool_size={pool_size}, max_overflow=0: served {served}, timed out {timed_out}")
+        print(
+            f"   pool_size={pool_size}, max_overflow=0: served {served}, timed out {timed_out}"
+        )
 
-    print("4. A Session holds a connection from its first query until commit, rollback or close")
+    print(
+        "4. A Session holds a connection from its first query until commit, rollback or close"
+    )
     for step in session_gives_back(url):
         print(f"   {step}")
 

@@ -41,7 +41,9 @@ def pymysql_names(code: int) -> str:
 
 
 def main() -> None:
-    print("MySQLDialect.is_disconnect() treats these error codes as a disconnect:")
+    print(
+        "MySQLDialect.is_disconnect() treats these error codes as a disconnect:"
+    )
     for code in disconnect_codes():
         print(f"  {code}  {pymysql_names(code)}")
 

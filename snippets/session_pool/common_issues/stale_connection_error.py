@@ -49,8 +49,12 @@ def kill_on_server(url: str, pid: int) -> None:
         with admin.connect() as conn:
             # --8<-- [start:kill]
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+                conn.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+                )
+                listed = (
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+                )
             else:
                 conn.execute(text(f"KILL {int(pid)}"))
                 listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :pid"
@@ -68,8 +72,12 @@ def kill_on_server(url: str, pid: int) -> None:
 def set_idle_timeout(engine: Engine) -> None:
     """Make the server close this pooled connection after IDLE_TIMEOUT idle seconds."""
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # opt-in: the PostgreSQL default is 0, never
-            conn.execute(text(f"SET idle_session_timeout = {IDLE_TIMEOUT * 1000}"))
+        if (
+            conn.dialect.name == "postgresql"
+        ):  # opt-in: the PostgreSQL default is 0, never
+            conn.execute(
+                text(f"SET idle_session_timeout = {IDLE_TIMEOUT * 1000}")
+            )
         else:  # MySQL's and MariaDB's wait_timeout
             conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
         conn.commit()  # keep the setting after the connection goes back to the pool
@@ -82,13 +90,19 @@ def reuse(engine: Engine, old_pid: int) -> list[str]:
     try:
         with engine.connect() as conn:
             pid = backend_pid(conn)
-        lines.append(f"reuse: ok, {'the same' if pid == old_pid else 'a new'} connection {pid}")
+        lines.append(
+            f"reuse: ok, {'the same' if pid == old_pid else 'a new'} connection {pid}"
+        )
     except exc.OperationalError as error:
         lines.append(f"reuse: {type(error).__module__}.{type(error).__name__}:")
         lines += [f"  {line}" for line in str(error).splitlines()]
-        lines.append(f"error.connection_invalidated: {error.connection_invalidated}")
+        lines.append(
+            f"error.connection_invalidated: {error.connection_invalidated}"
+        )
         with engine.connect() as conn:  # the next checkout: a fresh connection
-            lines.append(f"next checkout: ok, a new connection {backend_pid(conn)}")
+            lines.append(
+                f"next checkout: ok, a new connection {backend_pid(conn)}"
+            )
     # --8<-- [end:reuse]
     return lines
 
@@ -96,7 +110,9 @@ def reuse(engine: Engine, old_pid: int) -> list[str]:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
-        print("SQLite has no server that could close a pooled connection: set DATABASE_URL to")
+        print(
+            "SQLite has no server that could close a pooled connection: set DATABASE_URL to"
+        )
         print("a PostgreSQL or MySQL database to run these drills.")
         return
     probe = create_engine(url, poolclass=NullPool)
@@ -109,16 +125,22 @@ def main() -> None:
         try:
             pid = pooled_pid(engine)
             kill_on_server(url, pid)
-            print(f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:")
+            print(
+                f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:"
+            )
             print("\n".join(f"     {line}" for line in reuse(engine, pid)))
         finally:
             engine.dispose()
 
-    print(f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; the pool idle for {IDLE_WAIT} s")
+    print(
+        f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; the pool idle for {IDLE_WAIT} s"
+    )
     settings: list[dict[str, bool | float]] = [
         {},
         {"pool_pre_ping": True},
-        {"pool_recycle": IDLE_TIMEOUT / 2},  # below the server's timeout, as advised
+        {
+            "pool_recycle": IDLE_TIMEOUT / 2
+        },  # below the server's timeout, as advised
     ]
     engines = [create_engine(url, pool_size=1, **kwargs) for kwargs in settings]
     try:
@@ -128,7 +150,9 @@ def main() -> None:
             pids.append(pooled_pid(engine))
         time.sleep(IDLE_WAIT)
         for kwargs, engine, pid in zip(settings, engines, pids, strict=True):
-            label = ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "no setting"
+            label = (
+                ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "no setting"
+            )
             print(f"   {label}:")
             print("\n".join(f"     {line}" for line in reuse(engine, pid)))
     finally:

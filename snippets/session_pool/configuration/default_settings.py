@@ -75,16 +75,27 @@ def main() -> None:
         "the chapter's block": chapter_block(url),
     }
     facts = {label: settings(engine) for label, engine in engines.items()}
-    statuses = {label: status_after_workload(engine) for label, engine in engines.items()}
+    statuses = {
+        label: status_after_workload(engine)
+        for label, engine in engines.items()
+    }
     for engine in engines.values():
         engine.dispose()
 
     labels = list(engines)
-    print(f"{'setting':<15}" + "".join(f"{label:<23}" for label in labels).rstrip())
+    print(
+        f"{'setting':<15}"
+        + "".join(f"{label:<23}" for label in labels).rstrip()
+    )
     for name in facts[labels[0]]:
-        print(f"{name:<15}" + "".join(f"{facts[lb][name]!s:<23}" for lb in labels).rstrip())
+        print(
+            f"{name:<15}"
+            + "".join(f"{facts[lb][name]!s:<23}" for lb in labels).rstrip()
+        )
     print()
-    print(f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:")
+    print(
+        f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:"
+    )
     for label in labels:
         print(f"  {label:<21} {statuses[label]}")
     print()
@@ -98,7 +109,9 @@ def main() -> None:
         if not differences and statuses[label] == statuses[reference]:
             print(f"{label}: the same pool as {reference}")
         else:
-            print(f"{label}: differs from {reference}: {', '.join(differences)}")
+            print(
+                f"{label}: differs from {reference}: {', '.join(differences)}"
+            )
 
 
 if __name__ == "__main__":

@@ -56,10 +56,14 @@ def default_pool_class(url: str) -> str:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    print("| `create_engine()` argument | pool parameter | default | what it controls |")
+    print(
+        "| `create_engine()` argument | pool parameter | default | what it controls |"
+    )
     print("|---|---|---|---|")
     for argument, (cls, parameter, default) in pool_defaults().items():
-        print(f"| `{argument}` | `{cls}({parameter}=)` | `{default!r}` | {MEANING[argument]} |")
+        print(
+            f"| `{argument}` | `{cls}({parameter}=)` | `{default!r}` | {MEANING[argument]} |"
+        )
     parsed = make_url(url)
     print()
     print(

@@ -38,7 +38,9 @@ def count_connections(engine: Engine) -> Tally:
     return tally
 
 
-def check_out_until_refused(engine: Engine) -> tuple[list[Connection], exc.TimeoutError, float]:
+def check_out_until_refused(
+    engine: Engine,
+) -> tuple[list[Connection], exc.TimeoutError, float]:
     """Check out connections, keeping them all, until the pool refuses one."""
     held: list[Connection] = []
     while len(held) < GUARD:
@@ -49,10 +51,14 @@ def check_out_until_refused(engine: Engine) -> tuple[list[Connection], exc.Timeo
             return held, error, time.perf_counter() - start
         conn.execute(text("SELECT 1"))
         held.append(conn)
-    raise RuntimeError(f"the pool gave out {GUARD} connections without refusing one")
+    raise RuntimeError(
+        f"the pool gave out {GUARD} connections without refusing one"
+    )
 
 
-def report(label: str, engine: Engine, url: str, show_other_engine: bool) -> None:
+def report(
+    label: str, engine: Engine, url: str, show_other_engine: bool
+) -> None:
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     tally = count_connections(engine)
@@ -65,12 +71,16 @@ def report(label: str, engine: Engine, url: str, show_other_engine: bool) -> Non
     print(f"  checkout {len(held) + 1} waited {waited:.2f} s, then raised")
     print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
     if show_other_engine:
-        other = create_engine(url)  # a second engine, as in a second worker process
+        other = create_engine(
+            url
+        )  # a second engine, as in a second worker process
         with other.connect() as conn:  # while this pool is exhausted
             conn.execute(text("SELECT 1"))
             other_status = other.pool.status()
         other.dispose()
-        print("  meanwhile a second engine for the same database connected at once; its pool:")
+        print(
+            "  meanwhile a second engine for the same database connected at once; its pool:"
+        )
         print(f"    {other_status}")
     for conn in held:
         conn.close()
@@ -85,22 +95,32 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:two-limits]
     # At most 5 kept + 10 temporary = 15 connections (per engine, so per process)
-    elastic = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=WAIT)
+    elastic = create_engine(
+        url, pool_size=5, max_overflow=10, pool_timeout=WAIT
+    )
     # No overflow - strict limit of 10
     strict = create_engine(url, pool_size=10, max_overflow=0, pool_timeout=WAIT)
     # --8<-- [end:two-limits]
-    print(f"pool_timeout={WAIT} in this demo, so the checkout beyond the cap fails fast.\n")
+    print(
+        f"pool_timeout={WAIT} in this demo, so the checkout beyond the cap fails fast.\n"
+    )
     report("pool_size=5, max_overflow=10", elastic, url, show_other_engine=True)
     print()
     report("pool_size=10, max_overflow=0", strict, url, show_other_engine=False)
     print()
     # --8<-- [start:no-limit]
-    unlimited = create_engine(url, pool_size=2, max_overflow=-1, pool_timeout=WAIT)
-    held = [unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)]  # no TimeoutError
+    unlimited = create_engine(
+        url, pool_size=2, max_overflow=-1, pool_timeout=WAIT
+    )
+    held = [
+        unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)
+    ]  # no TimeoutError
     # --8<-- [end:no-limit]
     pool = unlimited.pool
     assert isinstance(pool, QueuePool)
-    print(f"pool_size=2, max_overflow=-1: {len(held)} checked out at once without waiting")
+    print(
+        f"pool_size=2, max_overflow=-1: {len(held)} checked out at once without waiting"
+    )
     print(f"  checkedout() {pool.checkedout()}, overflow() {pool.overflow()}")
     for conn in held:
         conn.close()

@@ -57,11 +57,15 @@ def settled(url: str, ids: list[int]) -> int:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
-        print("This example counts sessions on a server: set DATABASE_URL to one.")
+        print(
+            "This example counts sessions on a server: set DATABASE_URL to one."
+        )
         return
     gc.disable()  # collect garbage only when this program says so, below
     # --8<-- [start:outside]
-    engine: Engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    engine: Engine = create_engine(
+        url, pool_size=1, max_overflow=0, pool_timeout=0.5
+    )
     first = engine.connect()
     first.detach()  # its connection leaves the pool, open: the pool forgets it
     after_detach = engine.pool.checkedout()  # type: ignore[attr-defined]
@@ -73,14 +77,22 @@ def main() -> None:
     held = [first, second, third]
     ids = [session_id(conn) for conn in held]
     print("create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)")
-    print(f"  first, checked out then detach()ed: the pool counts {after_detach} checked out")
+    print(
+        f"  first, checked out then detach()ed: the pool counts {after_detach} checked out"
+    )
     print("  second, checked out; engine.dispose() while it is")
-    print(f"  third, from the new pool: the new pool counts {new_pool} checked out")
-    print(f"sessions of this program open on the server: {still_open(url, ids)}")
+    print(
+        f"  third, from the new pool: the new pool counts {new_pool} checked out"
+    )
+    print(
+        f"sessions of this program open on the server: {still_open(url, ids)}"
+    )
     for conn in held:
         conn.close()
     engine.dispose()
-    print(f"after closing all three and engine.dispose(): {settled(url, ids)} still open")
+    print(
+        f"after closing all three and engine.dispose(): {settled(url, ids)} still open"
+    )
     print(f"  of which second's: {still_open(url, ids[1:2])}")
     gc.collect()  # second went back to the replaced pool: freed with it
     print(f"after the garbage collector ran: {settled(url, ids)}")

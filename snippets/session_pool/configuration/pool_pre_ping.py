@@ -18,7 +18,9 @@ def number_connections(engine: Engine) -> None:
     """Number each new DBAPI connection, for SQLite, which has no connection id."""
     opened = 0
 
-    def on_connect(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    def on_connect(
+        _dbapi_connection: object, record: ConnectionPoolEntry
+    ) -> None:
         nonlocal opened
         opened += 1
         record.info["number"] = opened
@@ -32,39 +34,59 @@ def connection_id(conn: Connection) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     if conn.dialect.name in {"mysql", "mariadb"}:
         return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
-    conn.execute(text("SELECT 1"))  # use it: a dead connection fails here, as on a server
-    return int(conn.connection.info["number"])  # SQLite has no id: ours, from connect
+    conn.execute(
+        text("SELECT 1")
+    )  # use it: a dead connection fails here, as on a server
+    return int(
+        conn.connection.info["number"]
+    )  # SQLite has no id: ours, from connect
 
 
 def label(engine: Engine, number: int) -> str:
-    kind = {"postgresql": "backend pid", "mysql": "connection id"}.get(engine.dialect.name)
+    kind = {"postgresql": "backend pid", "mysql": "connection id"}.get(
+        engine.dialect.name
+    )
     return f"{kind} {number}" if kind else f"connection #{number}"
 
 
-def kill(url: str, engine: Engine, victim: int, dbapi_connection: DBAPIConnection) -> str:
+def kill(
+    url: str, engine: Engine, victim: int, dbapi_connection: DBAPIConnection
+) -> str:
     """Make the pooled connection `victim` die while it is idle in the pool.
 
     Only a connection this program opened itself is killed, from a second connection.
     """
     name = engine.dialect.name
-    if name == "sqlite":  # no server to kill it: close it behind the pool's back
+    if (
+        name == "sqlite"
+    ):  # no server to kill it: close it behind the pool's back
         dbapi_connection.close()
         return "closed behind the pool's back"
     killer = create_engine(url, poolclass=NullPool)
     with killer.connect() as conn:
         if name == "postgresql":
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+            conn.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": victim}
+            )
             listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :id"
         else:
             conn.execute(text(f"KILL {victim:d}"))
             listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
         deadline = time.monotonic() + GONE_WITHIN
-        while conn.execute(text(listed), {"id": victim}).scalar_one():  # until the server
+        while conn.execute(
+            text(listed), {"id": victim}
+        ).scalar_one():  # until the server
             if time.monotonic() > deadline:  # no longer lists it
-                raise RuntimeError(f"connection {victim} still listed after {GONE_WITHIN} s")
+                raise RuntimeError(
+                    f"connection {victim} still listed after {GONE_WITHIN} s"
+                )
             time.sleep(0.01)
     killer.dispose()
-    return "ended with pg_terminate_backend()" if name == "postgresql" else "ended with KILL"
+    return (
+        "ended with pg_terminate_backend()"
+        if name == "postgresql"
+        else "ended with KILL"
+    )
 
 
 def drill(url: str, pre_ping: bool) -> None:
@@ -85,16 +107,26 @@ def drill(url: str, pre_ping: bool) -> None:
     print(f"  {label(engine, old)}, idle in the pool: {how}")
     # --8<-- [start:next-use]
     try:
-        with engine.connect() as conn:  # pre_ping=True: tested here, replaced if dead
+        with (
+            engine.connect() as conn
+        ):  # pre_ping=True: tested here, replaced if dead
             new = connection_id(conn)
-        print(f"  next use: no error; the checkout gave {label(engine, new)} in its place")
-    except exc.DBAPIError as error:  # pre_ping=False: the dead connection is used
+        print(
+            f"  next use: no error; the checkout gave {label(engine, new)} in its place"
+        )
+    except (
+        exc.DBAPIError
+    ) as error:  # pre_ping=False: the dead connection is used
         first_line = str(error).splitlines()[0]
-        print(f"  next use raised {type(error).__module__}.{type(error).__name__}:")
+        print(
+            f"  next use raised {type(error).__module__}.{type(error).__name__}:"
+        )
         print(f"    {first_line}")
         print(f"  connection_invalidated: {error.connection_invalidated}")
         with engine.connect() as conn:
-            print(f"  the checkout after that gave {label(engine, connection_id(conn))}")
+            print(
+                f"  the checkout after that gave {label(engine, connection_id(conn))}"
+            )
     # --8<-- [end:next-use]
     engine.dispose()
 

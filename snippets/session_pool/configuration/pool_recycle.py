@@ -27,7 +27,9 @@ def count_connections(engine: Engine) -> Tally:
     """Count connections; also number each one, for SQLite, which has no connection id."""
     tally = Tally()
 
-    def on_connect(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    def on_connect(
+        _dbapi_connection: object, record: ConnectionPoolEntry
+    ) -> None:
         tally.opened += 1
         record.info["number"] = tally.opened
 
@@ -45,7 +47,9 @@ def connection_id(conn: Connection) -> str:
         return f"backend pid {conn.execute(text('SELECT pg_backend_pid()')).scalar()}"
     if conn.dialect.name in {"mysql", "mariadb"}:
         return f"connection id {conn.execute(text('SELECT CONNECTION_ID()')).scalar()}"
-    conn.execute(text("SELECT 1"))  # use the connection, as the server queries above do
+    conn.execute(
+        text("SELECT 1")
+    )  # use the connection, as the server queries above do
     return f"connection #{conn.connection.info['number']}"  # SQLite has no id: ours, from connect
 
 
@@ -81,13 +85,19 @@ def server_idle_limit(engine: Engine) -> str:
 
 
 def compare(before: str, after: str) -> str:
-    return "the same connection" if before == after else f"new: {before} was replaced"
+    return (
+        "the same connection"
+        if before == after
+        else f"new: {before} was replaced"
+    )
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:engine]
-    engine = create_engine(url, pool_size=2, pool_recycle=RECYCLE)  # 1 s for the demo
+    engine = create_engine(
+        url, pool_size=2, pool_recycle=RECYCLE
+    )  # 1 s for the demo
     # --8<-- [end:engine]
     print(f"pool_recycle={RECYCLE}; {server_idle_limit(engine)}")
     engine.dispose()  # start again from an empty pool
@@ -101,9 +111,13 @@ def main() -> None:
     with engine.connect() as conn:
         at_once = connection_id(conn)  # younger than pool_recycle: reused
     time.sleep(PAUSE)
-    still_held = connection_id(held)  # older than pool_recycle, but never checked in
+    still_held = connection_id(
+        held
+    )  # older than pool_recycle, but never checked in
     with engine.connect() as conn:
-        after_pause = connection_id(conn)  # older than pool_recycle: replaced at checkout
+        after_pause = connection_id(
+            conn
+        )  # older than pool_recycle: replaced at checkout
     # --8<-- [end:recycle]
     held.close()  # back to the pool, older than pool_recycle
     with engine.connect() as first, engine.connect() as second:
@@ -114,16 +128,25 @@ def main() -> None:
         ("checked out, returned", idle),
         ("checked out again at once", f"{at_once}: {compare(idle, at_once)}"),
         (f"--- {PAUSE} s later ---", ""),
-        ("held, still checked out", f"{still_held}: {compare(first_held, still_held)}"),
+        (
+            "held, still checked out",
+            f"{still_held}: {compare(first_held, still_held)}",
+        ),
         ("checked out", f"{after_pause}: {compare(at_once, after_pause)}"),
         ("held one returned; 2 checkouts", ", ".join(next_two)),
     ]
     if first_held not in next_two:
-        rows.append(("", f"{first_held} was replaced at its next checkout, though"))
-        rows.append(("", "it was in use until just now: age counts, not idle time"))
+        rows.append(
+            ("", f"{first_held} was replaced at its next checkout, though")
+        )
+        rows.append(
+            ("", "it was in use until just now: age counts, not idle time")
+        )
     for label, value in rows:
         print(f"{label:<32} {value}".rstrip())
-    print(f"connections opened {tally.opened}, closed by recycling {tally.closed}")
+    print(
+        f"connections opened {tally.opened}, closed by recycling {tally.closed}"
+    )
     engine.dispose()
 
 

@@ -59,7 +59,9 @@ def idle(engine: Engine) -> int:
 def report(label: str, engine: Engine) -> None:
     tally = count_connections(engine)
     print(f"{label}:")
-    print(f"  new engine:    opened {tally.opened}, idle in the pool {idle(engine)}")
+    print(
+        f"  new engine:    opened {tally.opened}, idle in the pool {idle(engine)}"
+    )
     for number in range(1, BURSTS + 1):
         burst(engine, AT_ONCE)
         print(
@@ -71,7 +73,9 @@ def report(label: str, engine: Engine) -> None:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    print(f"Each burst uses {AT_ONCE} connections at the same time, then returns them.\n")
+    print(
+        f"Each burst uses {AT_ONCE} connections at the same time, then returns them.\n"
+    )
     # --8<-- [start:two-sizes]
     # Light load - small pool: at most 2 connections are kept for reuse
     light = create_engine(url, pool_size=2)

@@ -23,7 +23,9 @@ def one_connection_engine(url: str, timeout: float) -> Engine:
     return create_engine(url, pool_size=1, max_overflow=0, pool_timeout=timeout)
 
 
-def wait_while_busy(engine: Engine, hold: float) -> tuple[float, exc.TimeoutError | None]:
+def wait_while_busy(
+    engine: Engine, hold: float
+) -> tuple[float, exc.TimeoutError | None]:
     """Another thread holds the only connection for `hold` s; time our checkout meanwhile."""
     taken = threading.Event()
 
@@ -40,7 +42,9 @@ def wait_while_busy(engine: Engine, hold: float) -> tuple[float, exc.TimeoutErro
     error = None
     # --8<-- [start:checkout]
     try:
-        with engine.connect() as conn:  # waits up to pool_timeout for a free connection
+        with (
+            engine.connect() as conn
+        ):  # waits up to pool_timeout for a free connection
             conn.execute(text("SELECT 1"))
     except exc.TimeoutError as refused:  # sqlalchemy.exc.TimeoutError
         error = refused
@@ -87,17 +91,26 @@ def main() -> None:
     batch = one_connection_engine(url, timeout=BATCH_TIMEOUT)
     # --8<-- [end:two-timeouts]
     print(f"Another caller holds the pool's only connection for {HOLD} s.")
-    for label, engine, seconds in (("API", api, API_TIMEOUT), ("batch job", batch, BATCH_TIMEOUT)):
+    for label, engine, seconds in (
+        ("API", api, API_TIMEOUT),
+        ("batch job", batch, BATCH_TIMEOUT),
+    ):
         waited, error = wait_while_busy(engine, HOLD)
         timeout = f"pool_timeout={seconds}"
         if error is None:
-            print(f"{label}, {timeout}: got a connection after {waited:.2f} s, once it was free")
+            print(
+                f"{label}, {timeout}: got a connection after {waited:.2f} s, once it was free"
+            )
         else:
             print(f"{label}, {timeout}: gave up after {waited:.2f} s")
             print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
             builtin = isinstance(error, TimeoutError)
-            print(f"  isinstance(error, TimeoutError), the builtin TimeoutError: {builtin}")
-            bases = " -> ".join(f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1])
+            print(
+                f"  isinstance(error, TimeoutError), the builtin TimeoutError: {builtin}"
+            )
+            bases = " -> ".join(
+                f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1]
+            )
             print(f"  its classes: {bases}")
     print(f"A refused checkout is caught by: {which_except_catches(api)}")
 

@@ -42,14 +42,18 @@ def main() -> None:
 
     # --8<-- [start:pool-alone]
     pool = create_pool_from_url(url, pool_size=2, max_overflow=0)
-    dbapi_connection = pool.connect()  # a pooled DBAPI connection: no Core, no ORM
+    dbapi_connection = (
+        pool.connect()
+    )  # a pooled DBAPI connection: no Core, no ORM
     cursor = dbapi_connection.cursor()
     cursor.execute("SELECT 1")
     (answer,) = cursor.fetchone() or (None,)
     cursor.close()
     dbapi_connection.close()  # back to the pool
     # --8<-- [end:pool-alone]
-    print(f"create_pool_from_url(): {type(pool).__name__}, SELECT 1 gave {answer}")
+    print(
+        f"create_pool_from_url(): {type(pool).__name__}, SELECT 1 gave {answer}"
+    )
     print(f"  status: {pool.status().split(' ', 1)[1]}")
     pool.dispose()
 
@@ -64,7 +68,9 @@ def main() -> None:
     # --8<-- [end:echo-pool]
     # echo's own handler prints timestamps to stdout: keep just the messages, as ours does
     pool_class = type(engine.pool)  # its logger: module.class.logging_name
-    logging.getLogger(f"{pool_class.__module__}.{pool_class.__name__}.orders").handlers.clear()
+    logging.getLogger(
+        f"{pool_class.__module__}.{pool_class.__name__}.orders"
+    ).handlers.clear()
     print('echo_pool="debug", pool_logging_name="orders", one checkout:')
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))

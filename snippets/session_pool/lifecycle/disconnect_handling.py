@@ -36,7 +36,9 @@ def kill(conn: Connection, url: str) -> None:
     else:
         victim = conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
         statement = f"KILL {int(victim)}"
-        listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+        listed = (
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+        )
     killer = create_engine(url, poolclass=NullPool)
     with killer.connect() as other:
         other.execute(text(statement), {"id": victim})
@@ -49,7 +51,9 @@ def kill(conn: Connection, url: str) -> None:
 
 
 # --8<-- [start:retry]
-def run_with_retry(engine: Engine, work: Callable[[Connection], str], attempts: int = 2) -> str:
+def run_with_retry(
+    engine: Engine, work: Callable[[Connection], str], attempts: int = 2
+) -> str:
     """Run a unit of work in a transaction; run it again if the connection was lost."""
     for attempt in range(1, attempts + 1):
         try:
@@ -58,7 +62,9 @@ def run_with_retry(engine: Engine, work: Callable[[Connection], str], attempts: 
         except exc.DBAPIError as error:
             if not error.connection_invalidated or attempt == attempts:
                 raise  # not a disconnect, or out of attempts
-            print(f"  attempt {attempt}: {type(error).__name__}, connection lost; again")
+            print(
+                f"  attempt {attempt}: {type(error).__name__}, connection lost; again"
+            )
     raise AssertionError("unreachable")
 
 
@@ -75,10 +81,14 @@ def main() -> None:
         calls += 1
         conn.execute(text("SELECT 1"))  # the transaction has begun
         if calls == 1:
-            kill(conn, url)  # the connection dies mid-transaction, the first time
+            kill(
+                conn, url
+            )  # the connection dies mid-transaction, the first time
         return str(conn.execute(text("SELECT 2")).scalar_one())
 
-    print("a unit of work whose connection dies mid-transaction, pool_pre_ping=True:")
+    print(
+        "a unit of work whose connection dies mid-transaction, pool_pre_ping=True:"
+    )
     print(f"  result: {run_with_retry(engine, work)}, after {calls} attempts")
     engine.dispose()
 
@@ -93,7 +103,9 @@ def main() -> None:
     @event.listens_for(engine, "handle_error")
     def classify(context: ExceptionContext) -> None:
         if "pretend_lost_connection" in str(context.original_exception):
-            context.is_disconnect = True  # treat this error as a lost connection
+            context.is_disconnect = (
+                True  # treat this error as a lost connection
+            )
             context.invalidate_pool_on_disconnect = False  # renew only this one
 
     # --8<-- [end:handle-error]
@@ -111,7 +123,9 @@ def main() -> None:
     held = [engine.connect() for _ in range(3)]
     for conn in held:
         conn.close()
-    print("handle_error calls one error a disconnect, renewing this connection only:")
+    print(
+        "handle_error calls one error a disconnect, renewing this connection only:"
+    )
     print(f"  the error: {outcome}")
     print(f"  new connections for the next 3 checkouts: {opened[0] - before}")
     engine.dispose()

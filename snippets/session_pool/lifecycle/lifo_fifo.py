@@ -70,7 +70,9 @@ def light_traffic(engine: Engine) -> set[int]:
 
 def drill(url: str, lifo: bool) -> None:
     # --8<-- [start:engine]
-    engine = create_engine(url, pool_size=POOLED, pool_use_lifo=lifo, pool_pre_ping=True)
+    engine = create_engine(
+        url, pool_size=POOLED, pool_use_lifo=lifo, pool_pre_ping=True
+    )
     # --8<-- [end:engine]
     held = [engine.connect() for _ in range(POOLED)]
     ids = [session_id(conn) for conn in held]
@@ -78,7 +80,9 @@ def drill(url: str, lifo: bool) -> None:
     for conn in held:
         conn.close()  # three idle connections in the pool
     used = light_traffic(engine)
-    print(f"pool_use_lifo={lifo}: {POOLED} pooled connections, one request every {EVERY} s")
+    print(
+        f"pool_use_lifo={lifo}: {POOLED} pooled connections, one request every {EVERY} s"
+    )
     print(f"  each pooled session: {', '.join(sorted(settings))}")
     print(f"  pooled connections that served requests: {len(used & set(ids))}")
     print(f"  pooled connections still open on the server: {alive(url, ids)}")
@@ -88,7 +92,9 @@ def drill(url: str, lifo: bool) -> None:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
-        print("SQLite has no server to close idle connections: set DATABASE_URL to one.")
+        print(
+            "SQLite has no server to close idle connections: set DATABASE_URL to one."
+        )
         return
     for lifo in (False, True):
         drill(url, lifo)

@@ -37,7 +37,9 @@ def log_events(engine: Engine, log: list[str]) -> None:
         log.append(f"connect     {name(record)}: a new DBAPI connection")
 
     @event.listens_for(engine, "checkout")
-    def checkout(_dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
+    def checkout(
+        _dbapi: object, record: ConnectionPoolEntry, _proxy: object
+    ) -> None:
         log.append(f"checkout    {name(record)}")
 
     @event.listens_for(engine, "checkin")
@@ -45,12 +47,18 @@ def log_events(engine: Engine, log: list[str]) -> None:
         log.append(f"checkin     {name(record)}")
 
     @event.listens_for(engine, "invalidate")
-    def invalidate(_dbapi: object, record: ConnectionPoolEntry, _error: object) -> None:
+    def invalidate(
+        _dbapi: object, record: ConnectionPoolEntry, _error: object
+    ) -> None:
         log.append(f"invalidate  {name(record)}: closed now")
 
     @event.listens_for(engine, "soft_invalidate")
-    def soft(_dbapi: object, record: ConnectionPoolEntry, _error: object) -> None:
-        log.append(f"soft_invalidate {name(record)}: replaced at its next checkout")
+    def soft(
+        _dbapi: object, record: ConnectionPoolEntry, _error: object
+    ) -> None:
+        log.append(
+            f"soft_invalidate {name(record)}: replaced at its next checkout"
+        )
 
 
 # --8<-- [end:log]
@@ -62,11 +70,15 @@ class HoldMeter:
     """How long connections stay checked out, and where the long-held ones came from."""
 
     held: list[float] = field(default_factory=list)
-    out: dict[int, tuple[float, traceback.StackSummary]] = field(default_factory=dict)
+    out: dict[int, tuple[float, traceback.StackSummary]] = field(
+        default_factory=dict
+    )
 
     def attach(self, engine: Engine) -> None:
         @event.listens_for(engine, "checkout")
-        def checkout(_dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
+        def checkout(
+            _dbapi: object, record: ConnectionPoolEntry, _proxy: object
+        ) -> None:
             self.out[id(record)] = (time.monotonic(), traceback.extract_stack())
 
         @event.listens_for(engine, "checkin")
@@ -76,16 +88,22 @@ class HoldMeter:
 
         @event.listens_for(engine, "detach")
         def detach(_dbapi: object, record: ConnectionPoolEntry) -> None:
-            self.out.pop(id(record), None)  # no longer the pool's: no checkin will come
+            self.out.pop(
+                id(record), None
+            )  # no longer the pool's: no checkin will come
 
     def held_too_long(self, limit: float) -> list[str]:
         """Where each connection still checked out for more than `limit` s came from."""
         now, found = time.monotonic(), []
         library = f"{os.sep}sqlalchemy{os.sep}"
-        for started, stack in list(self.out.values()):  # a copy: other threads check out
+        for started, stack in list(
+            self.out.values()
+        ):  # a copy: other threads check out
             if now - started > limit:
                 outside = [f for f in stack[:-1] if library not in f.filename]
-                caller = outside[-1] if outside else stack[0]  # the last frame before SQLAlchemy
+                caller = (
+                    outside[-1] if outside else stack[0]
+                )  # the last frame before SQLAlchemy
                 where = f"{os.path.basename(caller.filename)}:{caller.lineno}"
                 found.append(f"{where} in {caller.name}(): {caller.line}")
         return found
@@ -109,7 +127,9 @@ def main() -> None:
         fairy: PoolProxiedConnection = conn.connection
         fairy.invalidate(soft=True)  # mark it: replaced at its next checkout
         still = conn.execute(text("SELECT 1")).scalar_one()  # still usable now
-        log.append(f"            a query on it after soft_invalidate returned {still}")
+        log.append(
+            f"            a query on it after soft_invalidate returned {still}"
+        )
     with engine.connect() as conn:  # so this checkout opens a new one
         conn.invalidate()  # and this closes it at once
     print("pool events, in order:")
@@ -119,10 +139,14 @@ def main() -> None:
     forgotten = engine.connect()  # checked out, and not given back in time
     time.sleep(HELD_TOO_LONG * 2)
     for where in meter.held_too_long(HELD_TOO_LONG):
-        print(f"held for more than {HELD_TOO_LONG} s, checked out at:\n  {where}")
+        print(
+            f"held for more than {HELD_TOO_LONG} s, checked out at:\n  {where}"
+        )
     # --8<-- [end:leak]
     forgotten.close()
-    print(f"checkouts measured: {len(meter.held)}, longest held: {max(meter.held):.2f} s")
+    print(
+        f"checkouts measured: {len(meter.held)}, longest held: {max(meter.held):.2f} s"
+    )
     engine.dispose()
 
 

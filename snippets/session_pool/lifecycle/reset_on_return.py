@@ -23,8 +23,12 @@ from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolResetState
 def watch_resets(engine: Engine, seen: list[str]) -> None:
     """Note each reset the pool performs, with what it knew about the transaction."""
 
-    def on_reset(_dbapi: object, _record: ConnectionPoolEntry, state: PoolResetState) -> None:
-        seen.append(f"reset event, transaction_was_reset={state.transaction_was_reset}")
+    def on_reset(
+        _dbapi: object, _record: ConnectionPoolEntry, state: PoolResetState
+    ) -> None:
+        seen.append(
+            f"reset event, transaction_was_reset={state.transaction_was_reset}"
+        )
 
     event.listen(engine, "reset", on_reset)
 
@@ -42,7 +46,9 @@ class PoolLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if " reset" in message or "rollback-on-return" in message:
-            self.seen.append("pool log: Connection <...>" + message.split(">", 1)[-1])
+            self.seen.append(
+                "pool log: Connection <...>" + message.split(">", 1)[-1]
+            )
 
 
 def leave_uncommitted_row(engine: Engine) -> None:
@@ -55,13 +61,17 @@ def leave_uncommitted_row(engine: Engine) -> None:
 
 def rows_seen_next(engine: Engine) -> int:
     with engine.connect() as conn:  # the same pooled connection comes back
-        return int(conn.execute(text("SELECT count(*) FROM reset_demo")).scalar_one())
+        return int(
+            conn.execute(text("SELECT count(*) FROM reset_demo")).scalar_one()
+        )
 
 
 def drill(url: str, reset_on_return: str | None) -> None:
     seen: list[str] = []
     # --8<-- [start:engine]
-    engine = create_engine(url, pool_size=1, pool_reset_on_return=reset_on_return)
+    engine = create_engine(
+        url, pool_size=1, pool_reset_on_return=reset_on_return
+    )
     # --8<-- [end:engine]
     watch_resets(engine, seen)
     with engine.begin() as conn:
@@ -90,7 +100,9 @@ def drill(url: str, reset_on_return: str | None) -> None:
     finally:
         pool_logger.removeHandler(handler)
         pool_logger.setLevel(logging.WARNING)
-    print(f"    the next checkout counts {rows_seen_next(engine)} uncommitted row(s)")
+    print(
+        f"    the next checkout counts {rows_seen_next(engine)} uncommitted row(s)"
+    )
     with engine.connect() as conn:  # clean up, on the same connection
         conn.rollback()  # with the reset off, the uncommitted INSERT is still open
         conn.execute(text("DROP TABLE reset_demo"))
@@ -104,7 +116,8 @@ def documented_values() -> list[str]:
     section = doc[doc.index(":param reset_on_return:") :].split(":param ")[1]
     bullets = " ".join(section.replace("``", "").split()).split("* ")[1:]
     return [
-        bullet.split(" - ")[0] + ": " + bullet.split(" - ")[1].split(".")[0] for bullet in bullets
+        bullet.split(" - ")[0] + ": " + bullet.split(" - ")[1].split(".")[0]
+        for bullet in bullets
     ]
 
 
@@ -112,7 +125,9 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     for reset_on_return in ("rollback", None):
         drill(url, reset_on_return)
-    print("pool_reset_on_return values, from the installed Pool.__init__ docstring:")
+    print(
+        "pool_reset_on_return values, from the installed Pool.__init__ docstring:"
+    )
     for value in documented_values():
         print(f"  {value}")
 

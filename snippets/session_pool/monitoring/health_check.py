@@ -28,14 +28,19 @@ def recycle_one(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     time.sleep(RECYCLE_SECONDS + 0.1)
-    with engine.connect() as conn:  # the pool closes the old connection and opens a new one
+    with (
+        engine.connect() as conn
+    ):  # the pool closes the old connection and opens a new one
         conn.execute(text("SELECT 1"))
 
 
 def lines_written_without_handler(engine: Engine) -> int:
     """Invalidate a connection and count what reached stdout or stderr meanwhile."""
     captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+    with (
+        contextlib.redirect_stdout(captured),
+        contextlib.redirect_stderr(captured),
+    ):
         invalidate_one(engine)
     return len(captured.getvalue().splitlines())
 
@@ -44,8 +49,13 @@ def lines_written_without_handler(engine: Engine) -> int:
 def check_pool_health(engine: Engine) -> dict[str, int | str]:
     """Pool statistics for any pool class: status() always, the counters where they exist."""
     pool = engine.pool
-    health: dict[str, int | str] = {"pool": type(pool).__name__, "status": pool.status()}
-    if isinstance(pool, QueuePool):  # only QueuePool has size(), checkedout(), ...
+    health: dict[str, int | str] = {
+        "pool": type(pool).__name__,
+        "status": pool.status(),
+    }
+    if isinstance(
+        pool, QueuePool
+    ):  # only QueuePool has size(), checkedout(), ...
         health |= {
             "size": pool.size(),
             "checked_out": pool.checkedout(),
@@ -62,7 +72,9 @@ def main() -> None:
     engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
     try:
         # --8<-- [start:chapter-logging]
-        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)  # the chapter's line alone
+        logging.getLogger("sqlalchemy.pool").setLevel(
+            logging.INFO
+        )  # the chapter's line alone
         # --8<-- [end:chapter-logging]
         print("1. level INFO, no handler configured:")
         print(
@@ -76,7 +88,9 @@ def main() -> None:
             stream=sys.stdout,  # the default is stderr; stdout so this page can show it
             format="%(levelname)s %(name)s %(message)s",
         )
-        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)  # invalidations, recycles
+        logging.getLogger("sqlalchemy.pool").setLevel(
+            logging.INFO
+        )  # invalidations, recycles
         # --8<-- [end:logging-setup]
         invalidate_one(engine)
         recycle_one(engine)
@@ -87,10 +101,17 @@ def main() -> None:
         # --8<-- [end:debug]
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        logging.getLogger("sqlalchemy.pool").setLevel(logging.WARNING)  # quiet again
+        logging.getLogger("sqlalchemy.pool").setLevel(
+            logging.WARNING
+        )  # quiet again
 
-        print("4. check_pool_health(), one connection checked out, for three pool classes:")
-        others = [create_engine(url, poolclass=StaticPool), create_engine(url, poolclass=NullPool)]
+        print(
+            "4. check_pool_health(), one connection checked out, for three pool classes:"
+        )
+        others = [
+            create_engine(url, poolclass=StaticPool),
+            create_engine(url, poolclass=NullPool),
+        ]
         try:
             for each in [engine, *others]:
                 with each.connect() as conn:

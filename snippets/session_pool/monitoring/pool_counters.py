@@ -19,7 +19,9 @@ def pool_counters(engine: Engine) -> dict[str, int]:
     """The chapter's four counters; only QueuePool has them."""
     pool = engine.pool  # typed as Pool, which has no size(), checkedout(), ...
     if not isinstance(pool, QueuePool):
-        raise TypeError(f"{type(pool).__name__} has no pool counters; use pool.status()")
+        raise TypeError(
+            f"{type(pool).__name__} has no pool counters; use pool.status()"
+        )
     return {
         "size": pool.size(),  # pool_size: what the pool keeps open
         "checkedout": pool.checkedout(),  # lent out right now
@@ -47,7 +49,9 @@ def count_open_connections(engine: Engine) -> list[int]:
     def closed(_dbapi: object, _record: object) -> None:
         open_now[0] -= 1
 
-    def closed_detached(_dbapi: object) -> None:  # a detach()ed one: no pool record
+    def closed_detached(
+        _dbapi: object,
+    ) -> None:  # a detach()ed one: no pool record
         open_now[0] -= 1
 
     event.listen(engine, "connect", opened)
@@ -75,7 +79,9 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
     open_now = count_open_connections(engine)
-    print(f"create_engine(url, pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW})")
+    print(
+        f"create_engine(url, pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW})"
+    )
     print(
         f"{'state':<30}{'size':>4}{'checkedout':>11}{'overflow':>9}"
         f"{'checkedin':>10}{'in use':>9}{'open':>6}"
@@ -104,7 +110,9 @@ def main() -> None:
             conn.close()
         engine.dispose()
     print(row("after engine.dispose()", engine, open_now))
-    print("\nin use: overflow connections in use; open: DBAPI connections open,")
+    print(
+        "\nin use: overflow connections in use; open: DBAPI connections open,"
+    )
     print("counted with the connect and close events. QueuePool's counters,")
     print("from the installed source:")
     for method in ("size", "checkedin", "overflow", "checkedout"):

@@ -30,7 +30,9 @@ def chapter_counter(engine: Engine, name: str) -> str:
     """Call a counter the way the chapter does, `engine.pool.size()`; say what happened."""
     # --8<-- [start:chapter-call]
     try:
-        value = getattr(engine.pool, name)()  # the chapter's pool.size(), pool.overflow(), ...
+        value = getattr(
+            engine.pool, name
+        )()  # the chapter's pool.size(), pool.overflow(), ...
     except (AttributeError, TypeError) as error:
         return f"{type(error).__name__}: {error}"
     return str(value)
@@ -47,7 +49,10 @@ def describe(url: str, poolclass: type[Pool]) -> list[str]:
             status = engine.pool.status()  # every pool class has it
             # --8<-- [end:status]
             lines = [f"{poolclass.__name__}", f"  status():     {status}"]
-            lines += [f"  {name + '():':<13} {chapter_counter(engine, name)}" for name in COUNTERS]
+            lines += [
+                f"  {name + '():':<13} {chapter_counter(engine, name)}"
+                for name in COUNTERS
+            ]
     finally:
         engine.dispose()
     return lines

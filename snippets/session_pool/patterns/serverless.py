@@ -12,25 +12,36 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool, QueuePool
 
-INVOCATIONS = (5, 3)  # invocations served by each execution environment, one after the other
+INVOCATIONS = (
+    5,
+    3,
+)  # invocations served by each execution environment, one after the other
 
 
 def error_name(error: BaseException) -> str:
     kind = type(error)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    return (
+        kind.__name__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__name__}"
+    )
 
 
 def chapter_connect_args(url: str) -> str:
     """Try the chapter's engine on this database; say what the driver made of connect_timeout."""
     # --8<-- [start:chapter-engine]
-    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    engine = create_engine(
+        url, poolclass=NullPool, connect_args={"connect_timeout": 5}
+    )
     # --8<-- [end:chapter-engine]
     try:
         with engine.connect() as conn:  # connect_args reach the driver only now
             dbapi_connection = conn.connection.dbapi_connection
             assert dbapi_connection is not None
             if engine.dialect.name == "postgresql":
-                value = dbapi_connection.info.get_parameters()["connect_timeout"]
+                value = dbapi_connection.info.get_parameters()[
+                    "connect_timeout"
+                ]
             else:
                 value = dbapi_connection.connect_timeout
             return f"accepted: the driver's connect_timeout is {value}"
@@ -44,7 +55,10 @@ def chapter_connect_args(url: str) -> str:
 def connect_args_for(url: str) -> dict[str, Any]:
     """The chapter's connect timeout, in the form each driver understands."""
     backend = make_url(url).get_backend_name()
-    if backend in ("postgresql", "mysql"):  # psycopg and PyMySQL: seconds to wait for a connect
+    if backend in (
+        "postgresql",
+        "mysql",
+    ):  # psycopg and PyMySQL: seconds to wait for a connect
         return {"connect_timeout": 5}
     return {}  # sqlite3 opens a local file: no connect timeout (its `timeout` waits for locks)
     # --8<-- [end:connect-args]
@@ -65,14 +79,18 @@ def get_engine(url: str, **engine_args: Any) -> Engine:
     """Create the engine on the first invocation in an environment; reuse it on warm ones."""
     global _engine
     if _engine is None:  # a cold start: the module's state is empty
-        _engine = create_engine(url, connect_args=connect_args_for(url), **engine_args)
+        _engine = create_engine(
+            url, connect_args=connect_args_for(url), **engine_args
+        )
         event.listen(_engine, "connect", count_connect)
     return _engine
 
 
 def nullpool_handler(event: dict[str, Any], context: object) -> int:
     engine = get_engine(event["database_url"], poolclass=NullPool)
-    with engine.connect() as conn:  # NullPool: a new connection, closed again at the end
+    with (
+        engine.connect() as conn
+    ):  # NullPool: a new connection, closed again at the end
         return int(conn.execute(text("SELECT 1")).scalar_one())
 
 
@@ -83,7 +101,9 @@ def pooled_handler(event: dict[str, Any], context: object) -> int:
         max_overflow=0,
         pool_pre_ping=True,  # the server may have closed it while the environment was frozen
     )
-    with engine.connect() as conn:  # warm invocations reuse the connection the pool kept
+    with (
+        engine.connect() as conn
+    ):  # warm invocations reuse the connection the pool kept
         return int(conn.execute(text("SELECT 1")).scalar_one())
     # --8<-- [end:lazy-engine]
 
@@ -102,10 +122,14 @@ def kept_open() -> int:
     return pool.checkedin() if isinstance(pool, QueuePool) else 0
 
 
-def simulate(url: str, title: str, handler: Callable[[dict[str, Any], object], int]) -> None:
+def simulate(
+    url: str, title: str, handler: Callable[[dict[str, Any], object], int]
+) -> None:
     global opened
     print(title)
-    payload = {"database_url": url}  # what the runtime passes as the handler's `event`
+    payload = {
+        "database_url": url
+    }  # what the runtime passes as the handler's `event`
     try:
         for number, invocations in enumerate(INVOCATIONS, 1):
             cold_start()
@@ -119,8 +143,12 @@ def simulate(url: str, title: str, handler: Callable[[dict[str, Any], object], i
             print(
                 f"  environment {number}: {invocations} invocations, {opened} connection(s) opened"
             )
-            print(f"    first (cold) {timings[0]:.2f} ms, then {warm:.2f} ms per warm invocation")
-            print(f"    connections kept open while waiting for the next one: {kept_open()}")
+            print(
+                f"    first (cold) {timings[0]:.2f} ms, then {warm:.2f} ms per warm invocation"
+            )
+            print(
+                f"    connections kept open while waiting for the next one: {kept_open()}"
+            )
     finally:
         cold_start()  # dispose the last environment's engine
 
@@ -134,7 +162,11 @@ def main() -> None:
     print()
     simulate(url, "NullPool, as the chapter recommends:", nullpool_handler)
     print()
-    simulate(url, "A lazily created module-level engine, QueuePool of 1:", pooled_handler)
+    simulate(
+        url,
+        "A lazily created module-level engine, QueuePool of 1:",
+        pooled_handler,
+    )
 
 
 if __name__ == "__main__":

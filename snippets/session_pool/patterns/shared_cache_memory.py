@@ -23,7 +23,9 @@ def rows(engine: Engine) -> str:
     """How many rows the table has, as a new checkout sees it."""
     try:
         with engine.connect() as conn:
-            return str(conn.execute(text("SELECT count(*) FROM notes")).scalar())
+            return str(
+                conn.execute(text("SELECT count(*) FROM notes")).scalar()
+            )
     except exc.OperationalError as error:
         return f"error: {error.orig}"
 
@@ -49,13 +51,17 @@ def main() -> None:
     fill(engine)
     with engine.connect() as conn:
         conn.invalidate()  # as after a disconnect error: the connection is closed
-    print(f"rows after the pool's only connection was invalidated: {rows(engine)}")
+    print(
+        f"rows after the pool's only connection was invalidated: {rows(engine)}"
+    )
     engine.dispose()
 
     engine = create_engine(URL, pool_recycle=RECYCLE)
     fill(engine)
     time.sleep(RECYCLE + 0.1)
-    print(f"rows at the first checkout after pool_recycle={RECYCLE} s: {rows(engine)}")
+    print(
+        f"rows at the first checkout after pool_recycle={RECYCLE} s: {rows(engine)}"
+    )
     engine.dispose()
 
 

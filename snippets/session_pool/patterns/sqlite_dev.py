@@ -30,7 +30,9 @@ def default_pool(url: str) -> None:
     """What create_engine() picks for this URL, and (SQLite) the sqlite3 arguments it passes."""
     engine = create_engine(url)
     try:
-        print(f"Default pool for {engine.dialect.name}: {type(engine.pool).__name__}")
+        print(
+            f"Default pool for {engine.dialect.name}: {type(engine.pool).__name__}"
+        )
         if engine.dialect.name != "sqlite":
             return
         _, kwargs = engine.dialect.create_connect_args(engine.url)
@@ -41,7 +43,9 @@ def default_pool(url: str) -> None:
             with engine.connect() as conn:
                 value = conn.execute(text("SELECT 1")).scalar_one()
                 dbapi_connection = conn.connection.dbapi_connection
-                seen.append(f"{value} via sqlite3 connection {id(dbapi_connection)}")
+                seen.append(
+                    f"{value} via sqlite3 connection {id(dbapi_connection)}"
+                )
 
         use()
         thread = threading.Thread(target=use)
@@ -69,14 +73,18 @@ def rows(n: int) -> str:
 def lost_commit(engine: Engine) -> tuple[int, int]:
     """Two Sessions: s1 inserts, s2 reads and rolls back, s1 commits. What s2 saw, what is left."""
     metadata = MetaData()
-    table = Table(f"patterns_demo_{uuid.uuid4().hex[:8]}", metadata, Column("id", Integer))
+    table = Table(
+        f"patterns_demo_{uuid.uuid4().hex[:8]}", metadata, Column("id", Integer)
+    )
     count = select(func.count()).select_from(table)
     metadata.create_all(engine)
     try:
         # --8<-- [start:two-sessions]
         with Session(engine) as s1, Session(engine) as s2:
             s1.execute(insert(table).values(id=1))  # not committed yet
-            seen_by_s2 = s2.execute(count).scalar_one()  # s2 starts its own transaction ...
+            seen_by_s2 = s2.execute(
+                count
+            ).scalar_one()  # s2 starts its own transaction ...
             s2.rollback()  # ... and rolls it back
             s1.commit()  # "succeeds"
         with engine.connect() as conn:
@@ -94,7 +102,13 @@ def count_rows(engine: Engine, other_thread: bool) -> str:
     def count() -> None:
         with engine.connect() as conn:
             try:
-                answer.append(rows(conn.execute(text("SELECT count(*) FROM t")).scalar_one()))
+                answer.append(
+                    rows(
+                        conn.execute(
+                            text("SELECT count(*) FROM t")
+                        ).scalar_one()
+                    )
+                )
             except OperationalError as error:
                 answer.append(f"sqlalchemy.exc.OperationalError: {error.orig}")
             if other_thread and isinstance(engine.pool, SingletonThreadPool):
@@ -115,8 +129,12 @@ def memory_database(engine: Engine, note: str = "") -> None:
         with engine.begin() as conn:  # one checkout creates a table and a row
             conn.execute(text("CREATE TABLE t (id INTEGER)"))
             conn.execute(text("INSERT INTO t VALUES (1)"))
-        print(f"  next checkout, same thread: {count_rows(engine, other_thread=False)}")
-        print(f"  next checkout, another thread: {count_rows(engine, other_thread=True)}")
+        print(
+            f"  next checkout, same thread: {count_rows(engine, other_thread=False)}"
+        )
+        print(
+            f"  next checkout, another thread: {count_rows(engine, other_thread=True)}"
+        )
     finally:
         engine.dispose()
 
@@ -126,12 +144,17 @@ def main() -> None:
     default_pool(url)
     print()
     print("s1 inserts a row; s2 counts the rows, then rolls back; s1 commits:")
-    engines = {"default engine": create_engine(url), "chapter's engine": chapter_engine(url)}
+    engines = {
+        "default engine": create_engine(url),
+        "chapter's engine": chapter_engine(url),
+    }
     for label, engine in engines.items():
         try:
             seen, left = lost_commit(engine)
             pool = type(engine.pool).__name__
-            print(f"  {label} ({pool}): s2 saw {rows(seen)}, the table keeps {rows(left)}")
+            print(
+                f"  {label} ({pool}): s2 saw {rows(seen)}, the table keeps {rows(left)}"
+            )
         finally:
             engine.dispose()
     print()
@@ -141,7 +164,9 @@ def main() -> None:
         poolclass=StaticPool,  # one connection, so one database, for every checkout
         connect_args={"check_same_thread": False},
     )
-    default = create_engine("sqlite://")  # SingletonThreadPool: one connection per thread
+    default = create_engine(
+        "sqlite://"
+    )  # SingletonThreadPool: one connection per thread
     # --8<-- [end:memory-engines]
     memory_database(in_tests)
     memory_database(default, " (the default)")

@@ -36,7 +36,9 @@ WORKER_PROCESSES = 4  # e.g. gunicorn -w 4, or uvicorn --workers 4
 
 # --8<-- [start:create-app]
 def create_app(url: str, **pool_settings: Any) -> FastAPI:
-    engine = create_engine(url, **pool_settings)  # once per process, at start-up
+    engine = create_engine(
+        url, **pool_settings
+    )  # once per process, at start-up
     SessionLocal = sessionmaker(bind=engine)
 
     def get_session() -> Iterator[Session]:
@@ -47,15 +49,27 @@ def create_app(url: str, **pool_settings: Any) -> FastAPI:
     app.state.engine = engine
 
     @app.get("/work")
-    def work(session: Annotated[Session, Depends(get_session)], seconds: float) -> dict[str, int]:
-        value = session.execute(text("SELECT 1")).scalar_one()  # checks out a connection
-        time.sleep(seconds)  # the rest of the request: the Session still holds the connection
+    def work(
+        session: Annotated[Session, Depends(get_session)], seconds: float
+    ) -> dict[str, int]:
+        value = session.execute(
+            text("SELECT 1")
+        ).scalar_one()  # checks out a connection
+        time.sleep(
+            seconds
+        )  # the rest of the request: the Session still holds the connection
         return {"value": value}
 
-    @app.exception_handler(exc.TimeoutError)  # no free connection within pool_timeout
-    async def pool_timeout(request: Request, error: exc.TimeoutError) -> JSONResponse:
+    @app.exception_handler(
+        exc.TimeoutError
+    )  # no free connection within pool_timeout
+    async def pool_timeout(
+        request: Request, error: exc.TimeoutError
+    ) -> JSONResponse:
         kind = f"{type(error).__module__}.{type(error).__name__}"
-        return JSONResponse(status_code=503, content={"error": kind, "detail": str(error)})
+        return JSONResponse(
+            status_code=503, content={"error": kind, "detail": str(error)}
+        )
 
     return app
     # --8<-- [end:create-app]
@@ -100,12 +114,18 @@ async def send_at_once(app: FastAPI, requests: int, hold: float) -> list[Reply]:
     """Send `requests` requests to the app at once; each one holds its connection `hold` s."""
     # ASGITransport hands each request straight to the app, as a server such as uvicorn does
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://app"
+    ) as client:
 
         async def one() -> Reply:
             start = time.perf_counter()
             response = await client.get("/work", params={"seconds": hold})
-            return Reply(response.status_code, time.perf_counter() - start, response.json())
+            return Reply(
+                response.status_code,
+                time.perf_counter() - start,
+                response.json(),
+            )
 
         return await asyncio.gather(*(one() for _ in range(requests)))
 
@@ -117,27 +137,39 @@ def statuses(replies: list[Reply]) -> str:
 
 def server_max_connections(url: str) -> int | None:
     """The server's connection limit, shared by every process; None for SQLite (no server)."""
-    queries = {"postgresql": "SHOW max_connections", "mysql": "SELECT @@max_connections"}
+    queries = {
+        "postgresql": "SHOW max_connections",
+        "mysql": "SELECT @@max_connections",
+    }
     engine = create_engine(url)
     try:
         if engine.dialect.name not in queries:
             return None
         with engine.connect() as conn:
-            return int(conn.execute(text(queries[engine.dialect.name])).scalar_one())
+            return int(
+                conn.execute(text(queries[engine.dialect.name])).scalar_one()
+            )
     finally:
         engine.dispose()
 
 
 def within_capacity(url: str) -> None:
     # --8<-- [start:demo-settings]
-    settings = {**CHAPTER_SETTINGS, "pool_size": 5, "max_overflow": 5, "pool_timeout": 1}
+    settings = {
+        **CHAPTER_SETTINGS,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "pool_timeout": 1,
+    }
     # --8<-- [end:demo-settings]
     app = create_app(url, **settings)
     engine: Engine = app.state.engine
     watch = PoolWatch()
     watch.attach(engine)
     limit = settings["pool_size"] + settings["max_overflow"]
-    requests = limit + 2  # two more than the pool may open: they wait for a returned one
+    requests = (
+        limit + 2
+    )  # two more than the pool may open: they wait for a returned one
     hold = 0.1
     try:
         replies = asyncio.run(send_at_once(app, requests, hold))
@@ -145,10 +177,14 @@ def within_capacity(url: str) -> None:
             f"Within capacity: pool_size={settings['pool_size']},"
             f" max_overflow={settings['max_overflow']} (at most {limit} connections)"
         )
-        print(f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms")
+        print(
+            f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms"
+        )
         print(f"  responses: {statuses(replies)}")
         print(f"  connections opened: {watch.opened}")
-        print(f"  most connections checked out at once: {watch.peak} (limit {limit})")
+        print(
+            f"  most connections checked out at once: {watch.peak} (limit {limit})"
+        )
         pool = engine.pool
         assert isinstance(pool, QueuePool)
         print(f"  after the load: {pool.status()}")
@@ -165,28 +201,42 @@ def beyond_capacity(url: str) -> None:
     try:
         replies = asyncio.run(send_at_once(app, requests, hold))
         print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.1")
-        print(f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms")
+        print(
+            f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms"
+        )
         print(f"  responses: {statuses(replies)}")
         for status in sorted({r.status for r in replies}):
             times = [r.seconds for r in replies if r.status == status]
-            print(f"  {status} answered after {min(times):.2f} to {max(times):.2f} s")
+            print(
+                f"  {status} answered after {min(times):.2f} to {max(times):.2f} s"
+            )
         failed = [r for r in replies if r.status == 503]
         if failed:
-            print(f"  503 body: {failed[0].body['error']}: {failed[0].body['detail']}")
+            print(
+                f"  503 body: {failed[0].body['error']}: {failed[0].body['detail']}"
+            )
     finally:
         engine.dispose()
 
 
 def budget(url: str) -> None:
-    per_process = CHAPTER_SETTINGS["pool_size"] + CHAPTER_SETTINGS["max_overflow"]
+    per_process = (
+        CHAPTER_SETTINGS["pool_size"] + CHAPTER_SETTINGS["max_overflow"]
+    )
     total = WORKER_PROCESSES * per_process
-    print(f"The chapter's settings: at most {per_process} connections per process")
-    print(f"  {WORKER_PROCESSES} worker processes: up to {total} connections on the server")
+    print(
+        f"The chapter's settings: at most {per_process} connections per process"
+    )
+    print(
+        f"  {WORKER_PROCESSES} worker processes: up to {total} connections on the server"
+    )
     limit = server_max_connections(url)
     if limit is None:
         print("  SQLite has no server and no max_connections")
     else:
-        verdict = "too many" if total > limit else "fits, if nothing else connects"
+        verdict = (
+            "too many" if total > limit else "fits, if nothing else connects"
+        )
         print(f"  this server's max_connections: {limit}: {verdict}")
 
 

@@ -31,11 +31,17 @@ WORKER_SETTINGS: dict[str, Any] = {
 }
 # --8<-- [end:worker-settings]
 
-_engine: Engine | None = None  # the worker's engine: set by make_engine(), inherited by fork
+_engine: Engine | None = (
+    None  # the worker's engine: set by make_engine(), inherited by fork
+)
 
 
-def remember_creator(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
-    connection_record.info["opened_by_pid"] = os.getpid()  # stays with this DBAPI connection
+def remember_creator(
+    dbapi_connection: Any, connection_record: ConnectionPoolEntry
+) -> None:
+    connection_record.info["opened_by_pid"] = (
+        os.getpid()
+    )  # stays with this DBAPI connection
 
 
 def make_engine(url: str) -> Engine:
@@ -89,7 +95,9 @@ def task(seconds: float = 0.0) -> Checkout:
 def init_worker() -> None:
     """Pool initializer: runs once in each new worker process, right after the fork."""
     engine = get_engine()
-    engine.dispose(close=False)  # forget the parent's connections; do not close them
+    engine.dispose(
+        close=False
+    )  # forget the parent's connections; do not close them
     # close this process's own connections when it exits after pool.close() and pool.join();
     # atexit handlers do not run in forked worker processes, multiprocessing's Finalize does
     multiprocessing.util.Finalize(None, engine.dispose, exitpriority=0)
@@ -103,52 +111,87 @@ def init_worker_closing() -> None:
     multiprocessing.util.Finalize(None, engine.dispose, exitpriority=0)
 
 
-def run(url: str, title: str, initializer: Callable[[], None] | None, processes: int) -> None:
+def run(
+    url: str, title: str, initializer: Callable[[], None] | None, processes: int
+) -> None:
     engine = make_engine(url)
     ping_errors: list[str] = []
 
     @event.listens_for(engine, "handle_error")
     def on_error(context: ExceptionContext) -> None:
-        if context.is_pre_ping:  # the pre-ping's own error, before the pool reconnects
+        if (
+            context.is_pre_ping
+        ):  # the pre-ping's own error, before the pool reconnects
             error = context.original_exception
-            ping_errors.append(f"{type(error).__module__}.{type(error).__name__}: {error}")
+            ping_errors.append(
+                f"{type(error).__module__}.{type(error).__name__}: {error}"
+            )
 
     try:
         print(title)
-        before = task()  # the parent uses the engine: its pool now holds an open connection
+        before = (
+            task()
+        )  # the parent uses the engine: its pool now holds an open connection
         print(before.describe("parent"))
         # --8<-- [start:fork-pool]
         context = multiprocessing.get_context("fork")
         with context.Pool(processes, initializer=initializer) as pool:
-            found = pool.map_async(task, [0.05] * processes, chunksize=1).get(timeout=10)
+            found = pool.map_async(task, [0.05] * processes, chunksize=1).get(
+                timeout=10
+            )
             pool.close()
             pool.join()
         # --8<-- [end:fork-pool]
         for number, checkout in enumerate(found, 1):
             print(checkout.describe(f"task {number}, worker"))
             if checkout.opened_by_pid != checkout.pid:
-                what = "connection" if make_url(url).get_backend_name() == "sqlite" else "session"
+                what = (
+                    "connection"
+                    if make_url(url).get_backend_name() == "sqlite"
+                    else "session"
+                )
                 print(f"    -> two processes, ONE database {what}")
         after = task()
-        same = "the same connection" if after.session == before.session else "a NEW connection"
+        same = (
+            "the same connection"
+            if after.session == before.session
+            else "a NEW connection"
+        )
         print(f"  {'parent, after:':<18} {after.session}, {same}")
         for error in ping_errors:
-            print(f"    because the pre-ping on checkout failed: {error.splitlines()[0]}")
+            print(
+                f"    because the pre-ping on checkout failed: {error.splitlines()[0]}"
+            )
     finally:
         engine.dispose()
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    default = multiprocessing.get_all_start_methods()[0]  # this Python's default here
-    print(f"Python {platform.python_version()}: default start method {default!r}; ", end="")
+    default = multiprocessing.get_all_start_methods()[
+        0
+    ]  # this Python's default here
+    print(
+        f"Python {platform.python_version()}: default start method {default!r}; ",
+        end="",
+    )
     print("these workers use 'fork' explicitly\n")
     # one worker only: two processes using one connection AT THE SAME TIME corrupt its stream
     run(url, "1. Fork, nothing else (the chapter's worker):", None, processes=1)
     print()
-    run(url, "2. engine.dispose(close=False) in the Pool initializer:", init_worker, processes=2)
+    run(
+        url,
+        "2. engine.dispose(close=False) in the Pool initializer:",
+        init_worker,
+        processes=2,
+    )
     print()
-    run(url, "3. engine.dispose() (close=True) in the initializer:", init_worker_closing, 1)
+    run(
+        url,
+        "3. engine.dispose() (close=True) in the initializer:",
+        init_worker_closing,
+        1,
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ def sync_pool(url: str) -> tuple[str, list[str]]:
     pool_class = type(engine.pool).__name__
     # --8<-- [end:sync]
     engine.dispose()
-    notes = [f"{w.category.__module__}.{w.category.__name__}: {w.message}" for w in caught]
+    notes = [
+        f"{w.category.__module__}.{w.category.__name__}: {w.message}"
+        for w in caught
+    ]
     return pool_class, notes
 
 
@@ -60,14 +63,22 @@ def main() -> None:
     for sync_url in urls:
         pool_class, notes = sync_pool(sync_url)
         # your own DATABASE_URL is printed with its password hidden
-        shown = sync_url if sync_url in SYNC_URLS else make_url(sync_url).render_as_string()
+        shown = (
+            sync_url
+            if sync_url in SYNC_URLS
+            else make_url(sync_url).render_as_string()
+        )
         mark = " (see the warning below)" if notes else ""
         print(f"| `{shown}` | `create_engine()` | `{pool_class}`{mark} |")
         warned += [(shown, note) for note in notes]
     for async_url in ASYNC_URLS:
-        print(f"| `{async_url}` | `create_async_engine()` | `{async_pool(async_url)}` |")
+        print(
+            f"| `{async_url}` | `create_async_engine()` | `{async_pool(async_url)}` |"
+        )
     for warned_url, note in warned:
-        print(f"\nWarning emitted by `create_engine()` for `{warned_url}`:\n\n> {note}")
+        print(
+            f"\nWarning emitted by `create_engine()` for `{warned_url}`:\n\n> {note}"
+        )
 
 
 if __name__ == "__main__":

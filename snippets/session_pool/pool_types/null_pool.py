@@ -13,7 +13,9 @@ from sqlalchemy.pool import NullPool
 CHECKOUTS = 5
 
 
-def count_pool_events(engine: Engine, checkouts: int = CHECKOUTS) -> Counter[str]:
+def count_pool_events(
+    engine: Engine, checkouts: int = CHECKOUTS
+) -> Counter[str]:
     """Borrow a connection `checkouts` times; count what the pool did with DBAPI connections."""
     seen: Counter[str] = Counter()
     for name in ("connect", "checkout", "close"):

@@ -30,7 +30,13 @@ def excerpt(doc: str, first: str, stop: str = "") -> str:
 
 def main() -> None:
     print("sqlalchemy.dialects.postgresql.psycopg, on psycopg's own pool:")
-    print(excerpt(psycopg.__doc__ or "", "Here is an example that uses the sync", "Similarly"))
+    print(
+        excerpt(
+            psycopg.__doc__ or "",
+            "Here is an example that uses the sync",
+            "Similarly",
+        )
+    )
     print()
     print("sqlalchemy.dialects.postgresql.asyncpg, on PgBouncer:")
     print(excerpt(asyncpg.__doc__ or "", ".. warning:: When using PGBouncer"))

@@ -31,15 +31,21 @@ def singleton_thread_pool(url: str) -> None:
     main_1 = dbapi_connection(engine)
     main_2 = dbapi_connection(engine)
     in_thread: list[DBAPIConnection | None] = []
-    worker = threading.Thread(target=lambda: in_thread.append(dbapi_connection(engine)))
+    worker = threading.Thread(
+        target=lambda: in_thread.append(dbapi_connection(engine))
+    )
     worker.start()
     worker.join()
-    print(f"  main thread, two checkouts, one DBAPI connection: {main_1 is main_2}")
+    print(
+        f"  main thread, two checkouts, one DBAPI connection: {main_1 is main_2}"
+    )
     print(f"  another thread got the same one: {in_thread[0] is main_1}")
     # --8<-- [end:singleton-thread]
     pool = engine.pool
     assert isinstance(pool, SingletonThreadPool)
-    print(f"  pool.size is an attribute: {type(pool.size).__name__} {pool.size}")
+    print(
+        f"  pool.size is an attribute: {type(pool.size).__name__} {pool.size}"
+    )
     try:
         pool.size()  # type: ignore[operator]  # the chapter's monitoring call
     except TypeError as error:
@@ -53,11 +59,17 @@ def assertion_pool(url: str) -> None:
     engine = create_engine(url, poolclass=AssertionPool)
     with engine.connect():
         try:
-            with engine.connect():  # a second connection while the first is still out
+            with (
+                engine.connect()
+            ):  # a second connection while the first is still out
                 pass
         except AssertionError as error:
             # the message carries the stack of the first checkout: where it was taken
-            message = str(error).replace(str(Path(__file__)), Path(__file__).name).rstrip()
+            message = (
+                str(error)
+                .replace(str(Path(__file__)), Path(__file__).name)
+                .rstrip()
+            )
             print(f"  second checkout raises {type(error).__name__}: {message}")
     # --8<-- [end:assertion]
     engine.dispose()
@@ -71,7 +83,9 @@ def async_pools() -> None:
     try:
         create_async_engine(ASYNC_URL, poolclass=QueuePool)
     except exc.ArgumentError as error:
-        print(f"  poolclass=QueuePool: {type(error).__module__}.{type(error).__name__}: {error}")
+        print(
+            f"  poolclass=QueuePool: {type(error).__module__}.{type(error).__name__}: {error}"
+        )
     # --8<-- [end:async]
 
 
@@ -80,14 +94,18 @@ def removed_in_2_1() -> None:
     try:
         from sqlalchemy.pool import FallbackAsyncAdaptedQueuePool  # type: ignore[attr-defined]
     except ImportError as error:
-        message = str(error).split(" (")[0]  # without the file path that follows
+        message = str(error).split(" (")[
+            0
+        ]  # without the file path that follows
         print(f"  {type(error).__name__}: {message}")
     else:
         print(f"  still there: {FallbackAsyncAdaptedQueuePool.__name__}")
     try:  # the engine argument that used that pool
         create_engine("sqlite+aiosqlite://", async_fallback=True)
     except TypeError as error:
-        print(f"  async_fallback=True: {type(error).__name__}: {str(error).split(' sent')[0]}")
+        print(
+            f"  async_fallback=True: {type(error).__name__}: {str(error).split(' sent')[0]}"
+        )
     # --8<-- [end:removed]
 
 
@@ -97,9 +115,13 @@ def main() -> None:
     singleton_thread_pool(url)
     print("AssertionPool: at most one connection checked out")
     assertion_pool(url)
-    print(f"AsyncAdaptedQueuePool: the asyncio default ({ASYNC_URL}, not connected)")
+    print(
+        f"AsyncAdaptedQueuePool: the asyncio default ({ASYNC_URL}, not connected)"
+    )
     async_pools()
-    print(f"FallbackAsyncAdaptedQueuePool, in SQLAlchemy {sqlalchemy.__version__}:")
+    print(
+        f"FallbackAsyncAdaptedQueuePool, in SQLAlchemy {sqlalchemy.__version__}:"
+    )
     removed_in_2_1()
 
 

@@ -15,7 +15,13 @@ import textwrap
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool, Pool, QueuePool, StaticPool
+from sqlalchemy.pool import (
+    ConnectionPoolEntry,
+    NullPool,
+    Pool,
+    QueuePool,
+    StaticPool,
+)
 
 CHECKOUTS = 5
 
@@ -64,7 +70,10 @@ def main() -> None:
     print("\nStaticPool's docstring, second paragraph:")
     print(
         textwrap.fill(
-            caveat.split("\n\n")[1], width=76, initial_indent="  ", subsequent_indent="  "
+            caveat.split("\n\n")[1],
+            width=76,
+            initial_indent="  ",
+            subsequent_indent="  ",
         )
     )
 

@@ -25,7 +25,9 @@ def explicit_engine(url: str) -> Engine:
 
 
 def default_engine(url: str) -> Engine:
-    return create_engine(url, pool_timeout=0.2)  # everything else left at its default
+    return create_engine(
+        url, pool_timeout=0.2
+    )  # everything else left at its default
 
 
 def fill_the_pool(engine: Engine) -> None:
@@ -46,12 +48,18 @@ def fill_the_pool(engine: Engine) -> None:
     with ExitStack() as held:
         while True:
             try:
-                held.enter_context(engine.connect())  # keep every connection checked out
+                held.enter_context(
+                    engine.connect()
+                )  # keep every connection checked out
             except exc.TimeoutError as error:
                 print(f"  checkout no. {pool.checkedout() + 1} refused:")
-                print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
+                print(
+                    f"    {type(error).__module__}.{type(error).__name__}: {error}"
+                )
                 break
-        print(f"  while held: connections opened: {opened}, checked out: {pool.checkedout()}")
+        print(
+            f"  while held: connections opened: {opened}, checked out: {pool.checkedout()}"
+        )
     # --8<-- [end:fill]
     print(f"  all given back: still open in the pool: {pool.checkedin()}")
     print(f"    {pool.status()}")
@@ -59,7 +67,10 @@ def fill_the_pool(engine: Engine) -> None:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    for label, make in [("explicit QueuePool", explicit_engine), ("default", default_engine)]:
+    for label, make in [
+        ("explicit QueuePool", explicit_engine),
+        ("default", default_engine),
+    ]:
         print(f"{label}:")
         engine = make(url)
         try:

@@ -19,7 +19,13 @@ from sqlalchemy.pool import (
     StaticPool,
 )
 
-POOLS: list[type[Pool]] = [QueuePool, NullPool, StaticPool, SingletonThreadPool, AssertionPool]
+POOLS: list[type[Pool]] = [
+    QueuePool,
+    NullPool,
+    StaticPool,
+    SingletonThreadPool,
+    AssertionPool,
+]
 ARGUMENTS: dict[str, Any] = {
     "pool_size": 5,
     "max_overflow": 10,
@@ -30,7 +36,9 @@ ARGUMENTS: dict[str, Any] = {
 }
 
 
-def try_argument(url: str, pool_class: type[Pool], name: str, value: Any) -> str | None:
+def try_argument(
+    url: str, pool_class: type[Pool], name: str, value: Any
+) -> str | None:
     """None if create_engine() accepts the argument with this pool class, else the error text."""
     # --8<-- [start:try]
     try:
@@ -44,7 +52,9 @@ def try_argument(url: str, pool_class: type[Pool], name: str, value: Any) -> str
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    print("| pool class | " + " | ".join(f"`{name}`" for name in ARGUMENTS) + " |")
+    print(
+        "| pool class | " + " | ".join(f"`{name}`" for name in ARGUMENTS) + " |"
+    )
     print("|---" * (len(ARGUMENTS) + 1) + "|")
     errors: list[str] = []
     for pool_class in POOLS:
@@ -55,7 +65,9 @@ def main() -> None:
             if error is not None:
                 errors.append(error)
         print(f"| `{pool_class.__name__}` | " + " | ".join(cells) + " |")
-    print("\nEach **TypeError** comes from `create_engine()` itself, before any connection is")
+    print(
+        "\nEach **TypeError** comes from `create_engine()` itself, before any connection is"
+    )
     print("made, and names the argument and the pool class:\n")
     print(f"> `TypeError: {errors[0]}`\n")
     print(f'??? failure "All {len(errors)} messages"\n')

@@ -41,9 +41,14 @@ def show_checkouts(engine: Engine) -> None:
     print(f"same DBAPI connection both times: {dbapi_first is dbapi_second}")
     # --8<-- [end:one-connection]
     # --8<-- [start:at-once]
-    with engine.connect() as a, engine.connect() as b:  # two checkouts at the same time
+    with (
+        engine.connect() as a,
+        engine.connect() as b,
+    ):  # two checkouts at the same time
         same = a.connection.dbapi_connection is b.connection.dbapi_connection
-        print(f"two Connections open at once share one DBAPI connection: {same}")
+        print(
+            f"two Connections open at once share one DBAPI connection: {same}"
+        )
     # --8<-- [end:at-once]
     print(f"DBAPI connections opened in all: {opened}")
     print(f"pool status: {engine.pool.status()}")
@@ -54,7 +59,9 @@ def main() -> None:
     # --8<-- [start:static-pool]
     engine = create_engine(url, poolclass=StaticPool)
     # --8<-- [end:static-pool]
-    print(f"database: {engine.dialect.name}, pool: {type(engine.pool).__name__}")
+    print(
+        f"database: {engine.dialect.name}, pool: {type(engine.pool).__name__}"
+    )
     try:
         show_checkouts(engine)
     finally:
