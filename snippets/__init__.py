@@ -1,1 +1,2 @@
-"""Runnable examples shown on the site; each module runs alone: ``python -m snippets.<path>``."""
+"""Runnable examples shown on the site; each module runs alone:
+``python -m snippets.<path>``."""

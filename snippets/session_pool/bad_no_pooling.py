@@ -1,7 +1,8 @@
 """The problem: a new engine, and so a new database connection, for every query.
 
 Run it:  python -m snippets.session_pool.bad_no_pooling
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -13,7 +14,8 @@ QUERIES = 100
 
 
 def run_queries(url: str, queries: int = QUERIES) -> int:
-    """Run `queries` queries the naive way; return how many connections were opened."""
+    """Run `queries` queries the naive way; return how many connections were
+    opened."""
     opened = 0
 
     def count_connect(*_: object) -> None:
@@ -22,9 +24,8 @@ def run_queries(url: str, queries: int = QUERIES) -> int:
 
     # --8<-- [start:naive-loop]
     for _ in range(queries):
-        engine = create_engine(
-            url
-        )  # a new engine: a new pool, a new connection
+        # a new engine: a new pool, a new connection
+        engine = create_engine(url)
         event.listen(engine, "connect", count_connect)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -39,8 +40,10 @@ def main() -> None:
     opened = run_queries(url)
     elapsed = time.perf_counter() - start
     print(f"queries: {QUERIES}, connections opened: {opened}")
+    per_query = elapsed / QUERIES
     print(
-        f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)"
+        f"elapsed: {elapsed * 1000:.2f} ms "
+        f"({per_query * 1000:.2f} ms per query)"
     )
 
 

@@ -1,7 +1,8 @@
 """The problem: connections that are never given back exhaust the pool.
 
 Run it:  python -m snippets.session_pool.bad_pool_exhaustion
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import builtins
@@ -15,30 +16,30 @@ REQUESTS = 20
 def handle_requests(
     engine: Engine, requests: int, kept: list[Connection]
 ) -> None:
-    """Serve `requests` requests that each take a connection and never give it back."""
+    """Serve `requests` requests that each take a connection and never give
+    it back."""
     # --8<-- [start:leak]
     for _ in range(requests):
         conn = engine.connect()  # checked out from the pool...
         conn.execute(text("SELECT 1"))
-        kept.append(
-            conn
-        )  # ...and still referenced, never closed: it never goes back
+        # ...and still referenced, never closed: it never goes back
+        kept.append(conn)
     # --8<-- [end:leak]
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:engine]
-    # The default limits, but wait 1 s for a free connection instead of the default.
+    # The default limits, but wait 1 s for a free connection instead of the
+    # default.
     engine = create_engine(url, pool_timeout=1)
     # --8<-- [end:engine]
     kept: list[Connection] = []
     # --8<-- [start:catch]
     try:
         handle_requests(engine, REQUESTS, kept)
-    except (
-        exc.TimeoutError
-    ) as error:  # sqlalchemy.exc.TimeoutError, not Python's own
+    except exc.TimeoutError as error:
+        # sqlalchemy.exc.TimeoutError, not Python's own
         print(f"request {len(kept) + 1} of {REQUESTS} failed:")
         print(f"{type(error).__module__}.{type(error).__name__}: {error}")
         print(

@@ -1,4 +1,6 @@
-"""What a query costs without a pool, split in two: a new engine, a new connection.
+"""What a query costs without a pool, split in two.
+
+The two parts: a new engine, a new connection.
 
 The naive loop of bad_no_pooling.py pays for both. NullPool keeps one engine
 and pays only for a new connection each time; the default pool pays for
@@ -31,7 +33,10 @@ def median_ms(run_once: Callable[[], None], times: int = QUERIES) -> float:
 
 
 def preferred_mode_source() -> str:
-    """The branch of PyMySQL's Connection.__init__ that builds a TLS context by default."""
+    """The branch of PyMySQL's Connection.__init__ that builds a TLS context.
+
+    PyMySQL takes that branch by default.
+    """
     import pymysql.connections  # only where the driver is PyMySQL
 
     lines = inspect.getsource(
@@ -85,7 +90,8 @@ def main() -> None:
         "QueuePool": median_ms(pooled_connection),
     }
     print(
-        f"{QUERIES} queries each way, one after the other ({pooled.dialect.name}):"
+        f"{QUERIES} queries each way, one after the other "
+        f"({pooled.dialect.name}):"
     )
     for way in results:
         print(f"  {way:<17} connections opened: {connects[way]}")
@@ -102,23 +108,20 @@ def main() -> None:
             with no_tls.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
-        with (
-            pooled.connect() as conn
-        ):  # did PyMySQL's connection end up with TLS?
-            cipher = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()[
-                1
-            ]
-        print(
-            f"PyMySQL connections use TLS here: {'yes, ' + cipher if cipher else 'no'}"
-        )
+        # did PyMySQL's connection end up with TLS?
+        with pooled.connect() as conn:
+            status = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()
+            cipher = status[1]
+        uses_tls = "yes, " + cipher if cipher else "no"
+        print(f"PyMySQL connections use TLS here: {uses_tls}")
         print("PyMySQL, a new connection per query (NullPool), median time:")
         print(f"  default settings   {plain:8.2f} ms")
-        print(
-            f"  ssl_disabled=True  {median_ms(new_connection_without_tls):8.2f} ms"
-        )
+        without_tls = median_ms(new_connection_without_tls)
+        print(f"  ssl_disabled=True  {without_tls:8.2f} ms")
         no_tls.dispose()
         print(
-            "PyMySQL's Connection.__init__ when no TLS option is given (installed source):"
+            "PyMySQL's Connection.__init__ when no TLS option is given "
+            "(installed source):"
         )
         print(preferred_mode_source())
     no_pool.dispose()

@@ -1,7 +1,9 @@
-"""The solution: context managers give every connection back, so the pool never runs dry.
+"""The solution: context managers give every connection back, so the pool
+never runs dry.
 
 Run it:  python -m snippets.session_pool.good_proper_cleanup
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -13,23 +15,23 @@ REQUESTS = 20
 
 
 def handle_requests(engine: Engine, requests: int) -> None:
-    """Serve `requests` requests, each giving its connection back when it is done."""
+    """Serve `requests` requests, each giving its connection back when it is
+    done."""
     # --8<-- [start:with-connection]
     for _ in range(requests):
-        with (
-            engine.connect() as conn
-        ):  # returned to the pool when the block ends
+        # the connection goes back to the pool when the block ends
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     # --8<-- [end:with-connection]
 
 
 def handle_requests_orm(engine: Engine, requests: int) -> None:
-    """The same with ORM sessions: a Session returns its connection when it closes."""
+    """The same with ORM sessions: a Session returns its connection when it
+    closes."""
     # --8<-- [start:with-session]
     for _ in range(requests):
-        with Session(
-            engine
-        ) as session:  # closed, and its connection returned, at the end
+        # the session closes, and returns its connection, at the end
+        with Session(engine) as session:
             session.execute(text("SELECT 1"))
             session.commit()
     # --8<-- [end:with-session]

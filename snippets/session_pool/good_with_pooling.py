@@ -1,7 +1,9 @@
-"""The solution: one engine per process; every query borrows a pooled connection.
+"""The solution: one engine per process; every query borrows a pooled
+connection.
 
 Run it:  python -m snippets.session_pool.good_with_pooling
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -13,7 +15,8 @@ QUERIES = 100
 
 
 def run_queries(engine: Engine, queries: int = QUERIES) -> int:
-    """Run `queries` queries through the engine's pool; return how many connections were opened."""
+    """Run `queries` queries through the engine's pool; return how many
+    connections were opened."""
     opened = 0
 
     def count_connect(*_: object) -> None:
@@ -39,8 +42,10 @@ def main() -> None:
     opened = run_queries(engine)
     elapsed = time.perf_counter() - start
     print(f"queries: {QUERIES}, connections opened: {opened}")
+    per_query = elapsed / QUERIES
     print(
-        f"elapsed: {elapsed * 1000:.2f} ms ({elapsed / QUERIES * 1000:.2f} ms per query)"
+        f"elapsed: {elapsed * 1000:.2f} ms "
+        f"({per_query * 1000:.2f} ms per query)"
     )
     print(engine.pool.status())
     engine.dispose()

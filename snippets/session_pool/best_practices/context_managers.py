@@ -1,7 +1,9 @@
-"""Context managers give the connection back: engine.begin() and Session, on success and on error.
+"""Context managers give the connection back: engine.begin() and Session,
+on success and on error.
 
 Run it:  python -m snippets.session_pool.best_practices.context_managers
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -44,29 +46,31 @@ def count_rows(engine: Engine) -> int:
 
 
 def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
-    """Checked out inside the block, checked out after it, connections idle in the pool after."""
+    """Checked out inside the block, checked out after it, connections idle
+    in the pool after."""
     pool = pool_of(engine)
     # --8<-- [start:engine-begin]
-    with (
-        engine.begin() as conn
-    ):  # checks a connection out and begins a transaction
+    # checks a connection out and begins a transaction
+    with engine.begin() as conn:
         conn.execute(insert(notes).values(text="written with engine.begin()"))
         inside = pool.checkedout()
-    # leaving the block committed the transaction and returned the connection to the pool
+    # leaving the block committed the transaction and returned the connection
+    # to the pool
     # --8<-- [end:engine-begin]
     return inside, pool.checkedout(), pool.checkedin()
 
 
 def with_session(engine: Engine) -> tuple[int, int, int]:
-    """Checked out after the first statement, after commit(), and after the with block."""
+    """Checked out after the first statement, after commit(), and after the
+    with block."""
     pool = pool_of(engine)
     # --8<-- [start:session]
-    with Session(
-        engine
-    ) as session:  # no connection yet: the first statement checks one out
+    # no connection yet: the first statement checks one out
+    with Session(engine) as session:
         session.execute(insert(notes).values(text="written with a Session"))
         inside = pool.checkedout()
-        session.commit()  # commits, and already returns the connection to the pool
+        # commits, and already returns the connection to the pool
+        session.commit()
         after_commit = pool.checkedout()
     # leaving the block closed the Session: nothing of it is left checked out
     # --8<-- [end:session]
@@ -74,16 +78,16 @@ def with_session(engine: Engine) -> tuple[int, int, int]:
 
 
 def failing_engine_begin(engine: Engine) -> tuple[str, int]:
-    """The error that left the block, and the connections still checked out afterwards."""
+    """The error that left the block, and the connections still checked out
+    afterwards."""
     pool = pool_of(engine)
     # --8<-- [start:begin-error]
     try:
         with engine.begin() as conn:
             conn.execute(insert(notes).values(text="never committed"))
             raise ValueError("something went wrong after the INSERT")
-    except (
-        ValueError
-    ) as error:  # the block rolled back, returned the connection, re-raised
+    except ValueError as error:
+        # the block rolled back, returned the connection, re-raised
         raised = f"{type(error).__module__}.{type(error).__name__}: {error}"
     # --8<-- [end:begin-error]
     return raised, pool.checkedout()
@@ -98,7 +102,8 @@ def main() -> None:
         print("with engine.begin() as conn:")
         print(f"  checked out inside the block: {inside}")
         print(
-            f"  checked out after the block:  {after} (committed; {idle} open, idle in the pool)"
+            f"  checked out after the block:  {after} "
+            f"(committed; {idle} open, idle in the pool)"
         )
         print(f"  rows in the table:            {count_rows(engine)}")
         print()
@@ -121,7 +126,8 @@ def main() -> None:
         print(f"  raised:                       {raised}")
         print(f"  checked out after the block:  {after}")
         print(
-            f"  rows in the table:            {rows}, {before} before the block: {verdict}"
+            f"  rows in the table:            {rows}, "
+            f"{before} before the block: {verdict}"
         )
         print()
         print(pool_of(engine).status())

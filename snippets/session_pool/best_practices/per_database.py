@@ -1,7 +1,9 @@
-"""Configure the pool for your database, from the timeouts the server really has.
+"""Configure the pool for your database, from the timeouts the server
+really has.
 
 Run it:  python -m snippets.session_pool.best_practices.per_database
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -14,18 +16,19 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool, Pool, StaticPool
 
 # --8<-- [start:constants]
-# Seconds after which a proxy, load balancer or firewall between you and the server drops an
-# idle connection, if one does (ask whoever runs it). None: nothing in between drops them.
+# Seconds after which a proxy, load balancer or firewall between you and
+# the server drops an idle connection, if one does (ask whoever runs it).
+# None: nothing in between drops them.
 PROXY_IDLE_TIMEOUT: int | None = None
-RECYCLE = (
-    3600  # the chapter's pool_recycle, used whenever it is below the timeout
-)
+# the chapter's pool_recycle, used whenever it is below the timeout
+RECYCLE = 3600
 # --8<-- [end:constants]
 
 
 @dataclass
 class Choice:
-    """Keyword arguments for create_engine(), and why each one is there (or is not)."""
+    """Keyword arguments for create_engine(), and why each one is there
+    (or is not)."""
 
     settings: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -43,14 +46,16 @@ def server_value(url: str, sql: str) -> Any:
 
 
 def recycle_below(timeouts: list[int], choice: Choice) -> None:
-    """pool_recycle below the shortest idle timeout: an old connection is replaced at checkout."""
+    """pool_recycle below the shortest idle timeout: an old connection is
+    replaced at checkout."""
     if timeouts:
         shortest = min(timeouts)
         recycle = RECYCLE if shortest > RECYCLE else shortest // 2
         choice.settings["pool_recycle"] = recycle
         choice.reasons.append(
-            f"pool_recycle={recycle}: below the shortest idle timeout ({shortest} s), so a"
-            " connection old enough to have been closed is replaced at checkout"
+            f"pool_recycle={recycle}: below the shortest idle timeout"
+            f" ({shortest} s), so a connection old enough to have been closed"
+            " is replaced at checkout"
         )
 
 
@@ -61,13 +66,16 @@ def recycle_below(timeouts: list[int], choice: Choice) -> None:
 def postgresql(url: str) -> Choice:
     choice = Choice({"pool_pre_ping": True})
     choice.reasons.append(
-        "pool_pre_ping=True: a connection closed while it sat in the pool (server restart,"
-        " failover, pg_terminate_backend) is replaced at checkout"
+        "pool_pre_ping=True: a connection closed while it sat in the pool"
+        " (server restart, failover, pg_terminate_backend)"
+        " is replaced at checkout"
     )
-    sql = "SELECT setting::int FROM pg_settings WHERE name = 'idle_session_timeout'"
-    idle_ms = (
-        server_value(url, sql) or 0
-    )  # 0: never; no such setting before PostgreSQL 14
+    sql = (
+        "SELECT setting::int FROM pg_settings"
+        " WHERE name = 'idle_session_timeout'"
+    )
+    # 0: never; no such setting before PostgreSQL 14
+    idle_ms = server_value(url, sql) or 0
     choice.reasons.append(
         f"idle_session_timeout = {idle_ms} ms"
         + (": the server never closes an idle session" if not idle_ms else "")
@@ -78,8 +86,8 @@ def postgresql(url: str) -> Choice:
     recycle_below(timeouts, choice)
     if not timeouts:
         choice.reasons.append(
-            "no pool_recycle: nothing closes idle connections (set PROXY_IDLE_TIMEOUT if a"
-            " proxy or firewall in between does)"
+            "no pool_recycle: nothing closes idle connections"
+            " (set PROXY_IDLE_TIMEOUT if a proxy or firewall in between does)"
         )
     return choice
 
@@ -91,14 +99,14 @@ def postgresql(url: str) -> Choice:
 def mysql(url: str) -> Choice:
     choice = Choice({"pool_pre_ping": True})
     choice.reasons.append(
-        "pool_pre_ping=True: a connection closed while it sat in the pool (server restart,"
-        " KILL, wait_timeout) is replaced at checkout"
+        "pool_pre_ping=True: a connection closed while it sat in the pool"
+        " (server restart, KILL, wait_timeout) is replaced at checkout"
     )
-    wait_timeout = int(
-        server_value(url, "SELECT @@wait_timeout")
-    )  # what our sessions get
+    # what our sessions get
+    wait_timeout = int(server_value(url, "SELECT @@wait_timeout"))
     choice.reasons.append(
-        f"wait_timeout = {wait_timeout} s: the server closes a connection idle that long"
+        f"wait_timeout = {wait_timeout} s:"
+        " the server closes a connection idle that long"
     )
     timeouts = [wait_timeout]
     if PROXY_IDLE_TIMEOUT:
@@ -112,7 +120,8 @@ def mysql(url: str) -> Choice:
 
 # --8<-- [start:sqlite]
 def sqlite(url: str) -> Choice:
-    # Nothing to set: a file database gets QueuePool by default, and no server closes anything.
+    # Nothing to set: a file database gets QueuePool by default,
+    # and no server closes anything.
     return Choice(
         reasons=["nothing to set: no server closes idle connections to a file"]
     )
@@ -121,7 +130,8 @@ def sqlite(url: str) -> Choice:
 def shares_one_connection(
     url: str, poolclass: type[Pool] | None = None
 ) -> bool:
-    """Check out two connections at once: do they share one database connection?"""
+    """Check out two connections at once: do they share one database
+    connection?"""
     engine = (
         create_engine(url)
         if poolclass is None
@@ -152,9 +162,8 @@ def main() -> None:
     choice = CHOOSE[make_url(url).get_backend_name()](url)
     engine = create_engine(url, **choice.settings)
     try:
-        with (
-            engine.connect()
-        ):  # the settings are accepted and a connection works
+        # the settings are accepted and a connection works
+        with engine.connect():
             pass
         arguments = "".join(
             f", {name}={value!r}" for name, value in choice.settings.items()
@@ -175,7 +184,8 @@ def main() -> None:
     if engine.dialect.name == "sqlite":
         print()
         print(
-            "two connections checked out at once, same database connection underneath?"
+            "two connections checked out at once,"
+            " same database connection underneath?"
         )
         default = f"default pool, {type(engine.pool).__name__}:"
         print(f"  {default:<28}{shares_one_connection(url)}")

@@ -1,7 +1,9 @@
-"""Pool limits are per process: count how many worker processes fit in the server's max_connections.
+"""Pool limits are per process: count how many worker processes fit in the
+server's max_connections.
 
 Run it:  python -m snippets.session_pool.best_practices.per_process_limit
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import inspect
@@ -53,12 +55,14 @@ def read_budget(engine: Engine) -> Budget | None:
             reserved = conn.execute(
                 text(
                     "SELECT name, setting::int FROM pg_settings"
-                    " WHERE name IN ('superuser_reserved_connections', 'reserved_connections')"
+                    " WHERE name IN ('superuser_reserved_connections',"
+                    " 'reserved_connections')"
                 )
             ).all()  # reserved_connections exists from PostgreSQL 16 on
             open_now = conn.execute(  # client sessions, this one included
                 text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE backend_type = 'client backend'"
                 )
             ).scalar_one()
             return Budget(
@@ -74,7 +78,8 @@ def read_budget(engine: Engine) -> Budget | None:
             open_now = conn.execute(  # client connections, this one included
                 text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
             ).one()[1]
-            # the server admits one connection more than max_connections, for an administrator
+            # the server admits one connection more than max_connections,
+            # for an administrator
             return Budget(
                 max_connections,
                 0,
@@ -89,7 +94,8 @@ def read_budget(engine: Engine) -> Budget | None:
 
 # --8<-- [start:workers-that-fit]
 def workers_that_fit(budget: int, pool_size: int, max_overflow: int) -> int:
-    """Each process has its own engine, so its own pool: up to pool_size + max_overflow each."""
+    """Each process has its own engine, so its own pool: up to
+    pool_size + max_overflow each."""
     return budget // (pool_size + max_overflow)
 
 
@@ -105,10 +111,12 @@ def main() -> None:
         engine.dispose()
     if budget is None:
         print(
-            "SQLite: no server, so no max_connections to share out. Each process still has its"
+            "SQLite: no server, so no max_connections to share out."
+            " Each process still has its"
         )
         print(
-            "own pool, and pool_size + max_overflow caps that process only; the limit that"
+            "own pool, and pool_size + max_overflow caps that process only;"
+            " the limit that"
         )
         print(
             "matters for a SQLite file is that it takes one writer at a time."
@@ -135,11 +143,13 @@ def main() -> None:
         print(f"{per_process:<26}{fit:>18}  {source}")
     print()
     print(
-        "processes that fit: (max_connections - reserved) // (pool_size + max_overflow)"
+        "processes that fit: (max_connections - reserved)"
+        " // (pool_size + max_overflow)"
     )
     # A live reading: it changes with whatever else is connected to the server.
     print(
-        f"right now: {budget.others} other client connection(s) open, leaving room for "
+        f"right now: {budget.others} other client connection(s) open,"
+        " leaving room for "
         f"{', '.join(map(str, fit_now))} processes of these settings"
     )
 

@@ -1,7 +1,10 @@
-"""What pool_pre_ping sends, per driver: the do_ping() source of the installed SQLAlchemy.
+"""What pool_pre_ping sends, per driver.
+
+It shows the do_ping() source of the installed SQLAlchemy.
 
 Run it:  python -m snippets.session_pool.best_practices.ping_per_driver
-It prints Markdown and connects to nothing: creating an engine opens no connection.
+It prints Markdown and connects to nothing: creating an engine opens no
+connection.
 """
 
 # backends: sqlite
@@ -22,7 +25,7 @@ URLS = [
 
 # --8<-- [start:find-do-ping]
 def ping_source(engine: Engine) -> tuple[type, str]:
-    """The class in the dialect's MRO that defines do_ping(), and that method's source."""
+    """The class in the dialect's MRO that defines do_ping(), and its source."""
     for cls in type(engine.dialect).__mro__:
         if "do_ping" in vars(cls):
             return cls, textwrap.dedent(inspect.getsource(vars(cls)["do_ping"]))
@@ -33,7 +36,10 @@ def ping_source(engine: Engine) -> tuple[type, str]:
 
 
 def attributes_used(engine: Engine, source: str) -> dict[str, object]:
-    """The values of the dialect's own attributes that do_ping() reads (self._something)."""
+    """The values of the dialect's own attributes that do_ping() reads.
+
+    These are the self._something attributes.
+    """
     names = sorted(set(re.findall(r"self\.(_\w+)", source)))
     return {name: getattr(engine.dialect, name) for name in names}
 
@@ -47,10 +53,10 @@ def main() -> None:
             used = attributes_used(engine, source)
         finally:
             engine.dispose()
-        # bold, not a heading: the output goes inside a page that has headings of its own
-        print(
-            f"**`{url}`** uses `{cls.__module__}.{cls.__qualname__}.do_ping()`:\n"
-        )
+        # bold, not a heading: the output goes inside a page that has
+        # headings of its own
+        method = f"{cls.__module__}.{cls.__qualname__}.do_ping()"
+        print(f"**`{url}`** uses `{method}`:\n")
         print(f"```python\n{source}```\n")
         for name, value in used.items():
             print(f"For this dialect `self.{name}` is `{value!r}`.\n")

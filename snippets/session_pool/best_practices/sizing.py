@@ -1,7 +1,9 @@
-"""Size a pool with Little's law: connections in use = arrival rate x time each one is held.
+"""Size a pool with Little's law: connections in use = arrival rate x time
+each one is held.
 
 Run it:  python -m snippets.session_pool.best_practices.sizing
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import math
@@ -18,16 +20,15 @@ from sqlalchemy.pool import QueuePool
 RATE = 100.0  # lambda: units of work arriving per second, on average
 SEED = 6  # the same random arrival times on every run
 DURATION = 0.6  # seconds of arrivals
-HOLD = 0.05  # each unit of work keeps its connection this long: query + the rest of the work
+# each unit of work keeps its connection this long: query + the rest of the work
+HOLD = 0.05
 SAMPLE_EVERY = 0.001  # seconds between two looks at pool.checkedout()
-WARM_UP = (
-    0.1  # seconds at the start that are left out of the average (the ramp-up)
-)
-OPEN_FIRST = 10  # connections opened before the clock starts: measure use, not connect time
-POOL_SIZE, MAX_OVERFLOW = (
-    25,
-    0,
-)  # roomy, and nothing closed on checkin: this measures demand
+# seconds at the start that are left out of the average (the ramp-up)
+WARM_UP = 0.1
+# connections opened before the clock starts: measure use, not connect time
+OPEN_FIRST = 10
+# roomy, and nothing closed on checkin: this measures demand
+POOL_SIZE, MAX_OVERFLOW = 25, 0
 CHAPTER = (5, 10)  # the chapter's pool_size and max_overflow
 
 
@@ -46,26 +47,23 @@ class Load:
 
 
 def unit_of_work(engine: Engine, load: Load, lock: threading.Lock) -> None:
-    """One request: borrow a connection, run a query, keep the connection for HOLD seconds."""
+    """One request: borrow a connection, run a query, keep the connection
+    for HOLD seconds."""
     try:
         # --8<-- [start:unit-of-work]
         checkout = time.perf_counter()
-        with (
-            engine.begin() as conn
-        ):  # checked out (or opened, if none is idle) here ...
+        # checked out (or opened, if none is idle) here ...
+        with engine.begin() as conn:
             started = time.perf_counter()
             conn.execute(text("SELECT 1"))
             query = time.perf_counter() - started
-            time.sleep(
-                max(0.0, HOLD - query)
-            )  # the rest of the request, connection still held
-        held = (
-            time.perf_counter() - checkout
-        )  # ... and back in the pool here: that is W
+            # the rest of the request, connection still held
+            time.sleep(max(0.0, HOLD - query))
+        # ... and back in the pool here: that is W
+        held = time.perf_counter() - checkout
         # --8<-- [end:unit-of-work]
-    except (
-        Exception
-    ) as error:  # a pool timeout, say: counted and shown, not hidden
+    except Exception as error:
+        # a pool timeout, say: counted and shown, not hidden
         with lock:
             load.errors.append(
                 f"{type(error).__module__}.{type(error).__name__}: {error}"
@@ -79,7 +77,8 @@ def unit_of_work(engine: Engine, load: Load, lock: threading.Lock) -> None:
 def schedule(
     rate: float = RATE, duration: float = DURATION, seed: int = SEED
 ) -> list[float]:
-    """Arrival times: random gaps averaging 1/rate (a Poisson process), the same on every run."""
+    """Arrival times: random gaps averaging 1/rate (a Poisson process), the
+    same on every run."""
     rng = random.Random(seed)
     times, t = [], rng.expovariate(rate)
     while t < duration:
@@ -89,7 +88,8 @@ def schedule(
 
 
 def drive(engine: Engine, arrivals: list[float]) -> Load:
-    """Start a unit of work at each arrival time and watch how many connections are checked out."""
+    """Start a unit of work at each arrival time and watch how many
+    connections are checked out."""
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     load = Load(arrivals=len(arrivals), seconds=DURATION)
@@ -134,14 +134,14 @@ def main() -> None:
         load = drive(engine, schedule())
     finally:
         engine.dispose()
-    rate = (
-        load.arrivals / load.seconds
-    )  # the rate this random schedule really has
+    # the rate this random schedule really has
+    rate = load.arrivals / load.seconds
     query = sum(load.query_times) / len(load.query_times)
     hold = sum(load.hold_times) / len(load.hold_times)
     average = sum(load.samples) / len(load.samples)
     print(
-        f"arrivals: {load.arrivals} in {load.seconds:.1f} s, lambda = {rate:.0f} per second"
+        f"arrivals: {load.arrivals} in {load.seconds:.1f} s,"
+        f" lambda = {rate:.0f} per second"
     )
     print(f"average query time:      {query * 1000:7.2f} ms")
     print(
@@ -153,7 +153,8 @@ def main() -> None:
     expected = rate * hold  # Little's law: L = lambda x W
     # --8<-- [end:littles-law]
     print(
-        f"lambda x query time = {rate * query:5.2f} connections  (counts only the query)"
+        f"lambda x query time = {rate * query:5.2f} connections"
+        "  (counts only the query)"
     )
     print(f"L = lambda x W      = {expected:5.2f} connections  (Little's law)")
     print(
@@ -161,7 +162,8 @@ def main() -> None:
         f" (pool.checkedout() sampled every {SAMPLE_EVERY * 1000:.0f} ms)"
     )
     print(
-        f"connections opened: {OPEN_FIRST} before the clock started, {load.opened} during the run;"
+        f"connections opened: {OPEN_FIRST} before the clock started,"
+        f" {load.opened} during the run;"
         f" errors: {len(load.errors)}"
     )
     for error in sorted(set(load.errors)):
@@ -169,9 +171,8 @@ def main() -> None:
     print()
     # --8<-- [start:size-it]
     pool_size = math.ceil(expected)  # enough for the steady state
-    headroom = (
-        load.peak - pool_size
-    )  # bursts above it: max_overflow must cover at least this
+    # bursts above it: max_overflow must cover at least this
+    headroom = load.peak - pool_size
     # --8<-- [end:size-it]
     print(
         f"pool_size = ceil(L) = {pool_size} covers the average;"
@@ -181,7 +182,8 @@ def main() -> None:
     spare = size + overflow - load.peak
     verdict = f"{spare} to spare" if spare >= 0 else f"{-spare} short"
     print(
-        f"the chapter's pool_size={size} + max_overflow={overflow} = {size + overflow}:"
+        f"the chapter's pool_size={size} + max_overflow={overflow}"
+        f" = {size + overflow}:"
         f" {verdict} at this peak"
     )
 

@@ -1,7 +1,9 @@
-"""A pool for a background worker (Celery, RQ): sized for the worker's concurrency, per process.
+"""A pool for a background worker (Celery, RQ): sized for the worker's
+concurrency, per process.
 
 Run it:  python -m snippets.session_pool.choosing_a_pool.background_worker
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -31,7 +33,8 @@ def worker_engine(url: str) -> Engine:
 
 
 def run_tasks(engine: Engine) -> tuple[int, int]:
-    """Run TASKS tasks on CONCURRENCY threads; return (connections opened, peak checked out)."""
+    """Run TASKS tasks on CONCURRENCY threads; return (connections opened,
+    peak checked out)."""
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     opened = peak = 0
@@ -61,9 +64,8 @@ def main() -> None:
     engine = worker_engine(url)
     pool = engine.pool
     assert isinstance(pool, QueuePool)
-    limit = (
-        pool.size() + pool._max_overflow
-    )  # max_overflow has no public getter: read only
+    # max_overflow has no public getter: read only
+    limit = pool.size() + pool._max_overflow
     try:
         opened, peak = run_tasks(engine)
         print(f"{TASKS} tasks, {CONCURRENCY} at a time, in ONE worker process:")
@@ -76,7 +78,8 @@ def main() -> None:
         engine.dispose()
     for processes in (1, 4, 16):
         print(
-            f"  {processes:2} such worker process(es): up to {processes * limit} connections"
+            f"  {processes:2} such worker process(es): "
+            f"up to {processes * limit} connections"
         )
 
 

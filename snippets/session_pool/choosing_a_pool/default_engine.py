@@ -1,7 +1,9 @@
-"""What the one-line default engine gives you: its pool class, limits and disconnect handling.
+"""What the one-line default engine gives you: its pool class, limits and
+disconnect handling.
 
 Run it:  python -m snippets.session_pool.choosing_a_pool.default_engine
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -14,7 +16,8 @@ def describe(engine: Engine) -> list[str]:
     pool = engine.pool
     if not isinstance(pool, QueuePool):
         return [f"pool class: {type(pool).__name__}", pool.status()]
-    # max_overflow, pre-ping and recycle have no public getter: private attributes hold them
+    # max_overflow, pre-ping and recycle have no public getter: private
+    # attributes hold them
     return [
         f"pool class: {type(pool).__name__}",
         f"pool_size: {pool.size()}, max_overflow: {pool._max_overflow}, "

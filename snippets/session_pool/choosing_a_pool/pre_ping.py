@@ -1,7 +1,10 @@
-"""What pool_pre_ping costs: the test it runs at every checkout of a pooled connection, timed.
+"""What pool_pre_ping costs, timed.
+
+pool_pre_ping runs a test at every checkout of a pooled connection.
 
 Run it:  python -m snippets.session_pool.choosing_a_pool.pre_ping
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -16,10 +19,11 @@ ROUNDS = 400
 def time_ping_and_queries(
     engine: Engine, rounds: int = ROUNDS
 ) -> dict[str, list[float]]:
-    """Time the pre-ping test and two kinds of SELECT 1, turn about, on one connection.
+    """Time the pre-ping test and two kinds of SELECT 1, turn about.
 
-    The raw one is the driver alone, like the ping; the Core one is what your code runs, with
-    SQLAlchemy's work and the transaction it begins (and here ends) around the statement.
+    All on one connection. The raw one is the driver alone, like the ping;
+    the Core one is what your code runs, with SQLAlchemy's work and the
+    transaction it begins (and here ends) around the statement.
     """
     times: dict[str, list[float]] = {"ping": [], "raw": [], "core": []}
     with engine.connect() as conn:
@@ -27,13 +31,13 @@ def time_ping_and_queries(
         assert dbapi_connection is not None
         for _ in range(rounds):
             start = time.perf_counter()
-            # the dialect's test, exactly what the pool runs at checkout with pool_pre_ping=True
+            # the dialect's test, exactly what the pool runs at checkout
+            # with pool_pre_ping=True
             engine.dialect.do_ping(dbapi_connection)
             times["ping"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            cursor = (
-                dbapi_connection.cursor()
-            )  # the driver alone, as the ping uses it
+            # the driver alone, as the ping uses it
+            cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.fetchall()
             cursor.close()
@@ -41,7 +45,8 @@ def time_ping_and_queries(
             dbapi_connection.rollback()  # end what the driver began, untimed
             start = time.perf_counter()
             conn.execute(text("SELECT 1")).all()
-            conn.rollback()  # the pool rolls back on return: include it in Core's cost
+            # the pool rolls back on return: include it in Core's cost
+            conn.rollback()
             times["core"].append(time.perf_counter() - start)
     return times
 
@@ -56,7 +61,8 @@ def main() -> None:
     finally:
         engine.dispose()
     print(
-        f"{engine.dialect.name} ({engine.dialect.driver}): medians of {ROUNDS} runs each"
+        f"{engine.dialect.name} ({engine.dialect.driver}): "
+        f"medians of {ROUNDS} runs each"
     )
     for label, key in (
         ("the pre-ping test, once per checkout:", "ping"),

@@ -1,7 +1,10 @@
-"""When a Session holds a pooled connection, and what really leaks one: checkedout() counts.
+"""When a Session holds a pooled connection, and what really leaks one.
+
+checkedout() counts.
 
 Run it:  python -m snippets.session_pool.choosing_a_pool.session_rules
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import gc
@@ -36,22 +39,22 @@ def main() -> None:
         print("2. the chapter's 'bad' example: no close()")
         # --8<-- [start:no-close]
         session = Session()
-        session.execute(
-            text("SELECT 1")
-        )  # begins a transaction: a connection is checked out
+        # begins a transaction: a connection is checked out
+        session.execute(text("SELECT 1"))
         print(f"   after execute(): checked out {checked_out(engine)}")
-        session.commit()  # ends the transaction: the connection goes back to the pool
+        # ends the transaction: the connection goes back to the pool
+        session.commit()
         print(
-            f"   after commit(), still no close(): checked out {checked_out(engine)}"
+            "   after commit(), still no close(): "
+            f"checked out {checked_out(engine)}"
         )
         # --8<-- [end:no-close]
         session.close()
 
         print("3. a Connection, no close()")
         # --8<-- [start:connection-no-close]
-        conn = (
-            engine.connect()
-        )  # a Connection holds its pooled connection from here...
+        # a Connection holds its pooled connection from here...
+        conn = engine.connect()
         conn.execute(text("SELECT 1"))
         conn.commit()
         print(
@@ -65,9 +68,8 @@ def main() -> None:
             "4. the real leak: sessions kept referenced, idle in a transaction"
         )
         # --8<-- [start:real-leak]
-        kept: list[
-            OrmSession
-        ] = []  # e.g. a global, a cache, a long-lived object
+        # e.g. a global, a cache, a long-lived object
+        kept: list[OrmSession] = []
         for _ in range(2):
             session = Session()
             session.execute(text("SELECT 1"))  # transaction begun, never ended
@@ -77,17 +79,18 @@ def main() -> None:
             with Session() as session:
                 session.execute(text("SELECT 1"))
         except exc.TimeoutError as error:
-            print(
-                f"   the next request: {type(error).__module__}.{type(error).__name__}: {error}"
-            )
+            error_type = f"{type(error).__module__}.{type(error).__name__}"
+            print(f"   the next request: {error_type}: {error}")
         # --8<-- [end:real-leak]
 
         print(
-            "5. the references dropped, without close() (CPython's garbage collector)"
+            "5. the references dropped, without close() "
+            "(CPython's garbage collector)"
         )
         # --8<-- [start:dropped]
         kept.clear()  # nothing refers to the two sessions any more
-        gc.collect()  # sessions sit in reference cycles: freed when the cycle collector runs
+        # sessions sit in reference cycles: freed when the cycle collector runs
+        gc.collect()
         print(f"   checked out {checked_out(engine)}")
         # --8<-- [end:dropped]
     finally:

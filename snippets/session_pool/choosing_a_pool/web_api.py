@@ -1,7 +1,9 @@
-"""A tuned QueuePool for a web app or API: what pool_size and max_overflow do, per process.
+"""A tuned QueuePool for a web app or API: what pool_size and max_overflow
+do, per process.
 
 Run it:  python -m snippets.session_pool.choosing_a_pool.web_api
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -11,9 +13,8 @@ import time
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 
-BURST = (
-    22  # requests at the same moment: more than pool_size, fewer than the limit
-)
+# requests at the same moment: more than pool_size, fewer than the limit
+BURST = 22
 
 
 def web_engine(url: str) -> Engine:
@@ -31,7 +32,8 @@ def web_engine(url: str) -> Engine:
 
 
 def burst(engine: Engine, requests: int = BURST) -> tuple[int, int]:
-    """`requests` threads hold a connection at the same moment; return (opened, peak)."""
+    """`requests` threads hold a connection at the same moment; return
+    (opened, peak)."""
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     opened = peak = 0
@@ -62,7 +64,8 @@ def burst(engine: Engine, requests: int = BURST) -> tuple[int, int]:
 
 
 def server_limit(engine: Engine) -> tuple[int, int] | None:
-    """The server's max_connections and how many are kept for superusers; None for SQLite."""
+    """The server's max_connections and how many are kept for superusers;
+    None for SQLite."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
@@ -87,34 +90,36 @@ def main() -> None:
     try:
         opened, peak = burst(engine)
         print(
-            f"{BURST} requests at once: connections opened: {opened}, peak checked out: {peak}"
+            f"{BURST} requests at once: connections opened: {opened}, "
+            f"peak checked out: {peak}"
         )
         print(f"after the burst, kept open in the pool: {pool.checkedin()}")
         limit = server_limit(engine)
     finally:
         engine.dispose()
     # --8<-- [start:budget]
-    # pool_size + max_overflow: the most ONE process's engine opens (max_overflow has no
-    # public getter: read only)
-    per_process = (
-        pool.size() + pool._max_overflow
-    )  # max_overflow has no public getter
+    # pool_size + max_overflow: the most ONE process's engine opens
+    # (max_overflow has no public getter: read only)
+    per_process = pool.size() + pool._max_overflow
     print(f"one process may open up to {per_process} connections")
     if limit is None:
         print(
-            "SQLite: no server, so no max_connections to share between processes"
+            "SQLite: no server, so no max_connections to share "
+            "between processes"
         )
         return
     max_connections, reserved = limit
     usable = max_connections - reserved
     print(
-        f"server: max_connections = {max_connections}, {usable} for ordinary users"
+        f"server: max_connections = {max_connections}, "
+        f"{usable} for ordinary users"
     )
     for workers in (1, 2, 4, 8):
         total = workers * per_process
         verdict = "fits" if total <= usable else "TOO MANY"
         print(
-            f"  {workers} worker process(es) x {per_process} = {total:3}: {verdict}"
+            f"  {workers} worker process(es) x {per_process} = "
+            f"{total:3}: {verdict}"
         )
     # --8<-- [end:budget]
 

@@ -1,1 +1,2 @@
-"""Examples for the page "Common issues": exhaustion, stale connections, leaks."""
+"""Examples for the page "Common issues":
+exhaustion, stale connections, leaks."""

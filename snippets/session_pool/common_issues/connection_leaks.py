@@ -1,7 +1,9 @@
-"""Connection leaks measured with checkedout(): what holds a connection, and what gives it back.
+"""Connection leaks measured with checkedout(): what holds a connection,
+and what gives it back.
 
 Run it:  python -m snippets.session_pool.common_issues.connection_leaks
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import gc
@@ -28,13 +30,15 @@ def forgotten_connection(engine: Engine) -> None:
 
 
 def forgotten_session(engine: Engine) -> None:
-    """A request that queries through a Session and returns without commit or close."""
+    """A request that queries through a Session and returns without commit
+    or close."""
     session = orm.Session(engine)
     session.execute(text("SELECT 1"))
 
 
 def server_view(url: str, pid: int) -> str:
-    """What the server shows for connection `pid`, read from a second connection."""
+    """What the server shows for connection `pid`, read from a second
+    connection."""
     monitor = create_engine(url, poolclass=NullPool)
     try:
         with monitor.connect() as conn:
@@ -48,7 +52,8 @@ def server_view(url: str, pid: int) -> str:
             if conn.dialect.name in {"mysql", "mariadb"}:
                 command = conn.execute(
                     text(
-                        "SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = :pid"
+                        "SELECT COMMAND FROM information_schema.PROCESSLIST"
+                        " WHERE ID = :pid"
                     ),
                     {"pid": pid},
                 ).scalar_one()
@@ -60,7 +65,8 @@ def server_view(url: str, pid: int) -> str:
 
 
 def session_pid(session: orm.Session) -> int:
-    """The server's id for the session's connection; 0 on SQLite, which has none."""
+    """The server's id for the session's connection; 0 on SQLite, which has
+    none."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return int(
@@ -88,16 +94,16 @@ def main() -> None:
     sessions: list[orm.Session] = []
     try:
         print(
-            f"pool_size={POOL_SIZE}, max_overflow=0; checked out at start: {checked_out(engine)}"
+            f"pool_size={POOL_SIZE}, max_overflow=0; "
+            f"checked out at start: {checked_out(engine)}"
         )
 
         print("1. A Connection that stays referenced stays checked out")
         # --8<-- [start:kept-connection]
         conn = engine.connect()
         conn.execute(text("SELECT 1"))
-        kept.append(
-            conn
-        )  # e.g. stored on a long-lived object, a cache, a global
+        # e.g. stored on a long-lived object, a cache, a global
+        kept.append(conn)
         # --8<-- [end:kept-connection]
         print(f"   kept in a list:           checked out {checked_out(engine)}")
         conn.close()
@@ -105,7 +111,8 @@ def main() -> None:
         print(f"   after conn.close():       checked out {checked_out(engine)}")
 
         print(
-            "2. A Session holds a connection from its first query to commit/rollback/close"
+            "2. A Session holds a connection from its first query "
+            "to commit/rollback/close"
         )
         # --8<-- [start:session-commit]
         session = Session()
@@ -118,10 +125,13 @@ def main() -> None:
         session.close()
 
         print(
-            "3. Nothing refers to it any more: the garbage collector returns it, later"
+            "3. Nothing refers to it any more: "
+            "the garbage collector returns it, later"
         )
         # --8<-- [start:garbage]
-        gc.disable()  # automatic collection may run at any moment; pause it for a stable output
+        # automatic collection may run at any moment; pause it for a stable
+        # output
+        gc.disable()
         forgotten_connection(engine)
         forgotten_session(engine)
         print(f"   both functions returned:  checked out {checked_out(engine)}")
@@ -134,9 +144,8 @@ def main() -> None:
             "4. A session left idle after a query: its transaction stays open"
         )
         session = Session()
-        pid = session_pid(
-            session
-        )  # the query begins a transaction; nothing ends it
+        # the query begins a transaction; nothing ends it
+        pid = session_pid(session)
         print(f"   after a query:            checked out {checked_out(engine)}")
         print(f"   the server sees:          {server_view(url, pid)}")
         session.commit()
@@ -145,7 +154,8 @@ def main() -> None:
         session.close()
 
         print(
-            f"5. Sessions kept open, one per request, with pool_timeout={POOL_TIMEOUT}"
+            "5. Sessions kept open, one per request, "
+            f"with pool_timeout={POOL_TIMEOUT}"
         )
         # --8<-- [start:leak-to-exhaustion]
         try:

@@ -1,7 +1,9 @@
-"""Pool exhaustion: the real error, when a bigger pool helps, when a Session returns its connection.
+"""Pool exhaustion: the real error, when a bigger pool helps,
+when a Session returns its connection.
 
 Run it:  python -m snippets.session_pool.common_issues.exhaustion_error
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -26,7 +28,10 @@ def checked_out(engine: Engine) -> int:
 def leak_until_timeout(
     url: str, pool_size: int, max_overflow: int
 ) -> tuple[int, exc.TimeoutError]:
-    """Check out connections and never return them; return how many were served, and the error."""
+    """Check out connections and never return them.
+
+    Return how many were served, and the error.
+    """
     engine = create_engine(
         url,
         pool_size=pool_size,
@@ -52,7 +57,10 @@ def leak_until_timeout(
 def concurrent_requests(
     url: str, pool_sizes: list[int]
 ) -> dict[int, list[bool]]:
-    """Send WORKERS requests at the same moment to an engine per pool size; True means served."""
+    """Send WORKERS requests at the same moment to an engine per pool size.
+
+    True means served.
+    """
     engines = {
         size: create_engine(
             url, pool_size=size, max_overflow=0, pool_timeout=POOL_TIMEOUT
@@ -67,9 +75,8 @@ def concurrent_requests(
         try:
             with engines[size].connect() as conn:
                 conn.execute(text("SELECT 1"))
-                time.sleep(
-                    HOLD
-                )  # a request that really needs its connection this long
+                # a request that really needs its connection this long
+                time.sleep(HOLD)
             outcomes[size].append(True)
         except exc.TimeoutError:
             outcomes[size].append(False)
@@ -89,7 +96,10 @@ def concurrent_requests(
 
 
 def session_gives_back(url: str) -> list[str]:
-    """The chapter's solutions, complete: when a Session takes and returns its connection."""
+    """The chapter's solutions, complete.
+
+    When a Session takes and returns its connection.
+    """
     steps: list[str] = []
     engine = create_engine(
         url, pool_size=2, max_overflow=0, pool_timeout=POOL_TIMEOUT
@@ -100,20 +110,24 @@ def session_gives_back(url: str) -> list[str]:
     with Session() as session:
         session.execute(text("SELECT 1"))
         steps.append(
-            f"inside `with Session()`, after a query: checked out {checked_out(engine)}"
+            "inside `with Session()`, after a query: "
+            f"checked out {checked_out(engine)}"
         )
     steps.append(
-        f"after the `with` block:                   checked out {checked_out(engine)}"
+        "after the `with` block:                   "
+        f"checked out {checked_out(engine)}"
     )
 
     session = Session()
     session.execute(text("SELECT 1"))
     steps.append(
-        f"session = Session(), after a query:       checked out {checked_out(engine)}"
+        "session = Session(), after a query:       "
+        f"checked out {checked_out(engine)}"
     )
     session.commit()  # or session.rollback(): either ends the transaction
     steps.append(
-        f"after session.commit():                   checked out {checked_out(engine)}"
+        "after session.commit():                   "
+        f"checked out {checked_out(engine)}"
     )
     session.close()
     # --8<-- [end:session-solutions]
@@ -134,24 +148,27 @@ def main() -> None:
     # --8<-- [end:catch]
 
     print(
-        "2. The same leak, the pool made four times bigger: pool_size=8, max_overflow=4"
+        "2. The same leak, the pool made four times bigger: "
+        "pool_size=8, max_overflow=4"
     )
     served, error = leak_until_timeout(url, pool_size=8, max_overflow=4)
-    print(
-        f"   served {served} requests, then the same error: {str(error).split(',')[0]}"
-    )
+    first_part = str(error).split(",")[0]
+    print(f"   served {served} requests, then the same error: {first_part}")
 
     print(
-        f"3. {WORKERS} requests at the same moment, each needing its connection {HOLD} s"
+        f"3. {WORKERS} requests at the same moment, "
+        f"each needing its connection {HOLD} s"
     )
     for pool_size, outcomes in concurrent_requests(url, [2, WORKERS]).items():
         served, timed_out = outcomes.count(True), outcomes.count(False)
         print(
-            f"   pool_size={pool_size}, max_overflow=0: served {served}, timed out {timed_out}"
+            f"   pool_size={pool_size}, max_overflow=0: "
+            f"served {served}, timed out {timed_out}"
         )
 
     print(
-        "4. A Session holds a connection from its first query until commit, rollback or close"
+        "4. A Session holds a connection from its first query "
+        "until commit, rollback or close"
     )
     for step in session_gives_back(url):
         print(f"   {step}")

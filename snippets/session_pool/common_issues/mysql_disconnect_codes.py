@@ -1,4 +1,5 @@
-"""The MySQL error codes SQLAlchemy treats as a lost connection, from its source.
+"""The MySQL error codes SQLAlchemy treats as a lost connection, from its
+source.
 
 SQLAlchemy's MySQL dialect decides in is_disconnect() whether an error means
 the connection is gone (and so invalidates it). This program reads the codes

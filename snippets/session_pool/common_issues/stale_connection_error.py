@@ -1,4 +1,5 @@
-"""Stale connections for real: a pooled connection closed by the server, then reused.
+"""Stale connections for real: a pooled connection closed by the server,
+then reused.
 
 Run it:  python -m snippets.session_pool.common_issues.stale_connection_error
 Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
@@ -18,14 +19,18 @@ IDLE_WAIT = 1.5  # seconds the pooled connections sit idle in the drill
 
 
 def backend_pid(conn: Connection) -> int:
-    """The server's id for this connection (PostgreSQL pid, MySQL connection id)."""
+    """The server's id for this connection.
+
+    PostgreSQL pid, MySQL connection id.
+    """
     if conn.dialect.name == "postgresql":
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
 
 
 def server_idle_timeout(engine: Engine) -> str:
-    """The server setting that closes idle sessions, as the server reports it."""
+    """The server setting that closes idle sessions,
+    as the server reports it."""
     # --8<-- [start:idle-setting]
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
@@ -37,13 +42,17 @@ def server_idle_timeout(engine: Engine) -> str:
 
 
 def pooled_pid(engine: Engine) -> int:
-    """Check out a connection, read its id, and give it back to the pool, still open."""
+    """Check out a connection, read its id,
+    and give it back to the pool, still open."""
     with engine.connect() as conn:
         return backend_pid(conn)
 
 
 def kill_on_server(url: str, pid: int) -> None:
-    """From a second connection, end the session `pid` (one this program opened itself)."""
+    """From a second connection, end the session `pid`.
+
+    Only one this program opened itself.
+    """
     admin = create_engine(url, poolclass=NullPool)
     try:
         with admin.connect() as conn:
@@ -57,7 +66,10 @@ def kill_on_server(url: str, pid: int) -> None:
                 )
             else:
                 conn.execute(text(f"KILL {int(pid)}"))
-                listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :pid"
+                listed = (
+                    "SELECT count(*) FROM information_schema.PROCESSLIST"
+                    " WHERE ID = :pid"
+                )
             # --8<-- [end:kill]
             deadline = time.monotonic() + 2
             while (
@@ -70,29 +82,32 @@ def kill_on_server(url: str, pid: int) -> None:
 
 
 def set_idle_timeout(engine: Engine) -> None:
-    """Make the server close this pooled connection after IDLE_TIMEOUT idle seconds."""
+    """Make the server close this pooled connection
+    after IDLE_TIMEOUT idle seconds."""
     with engine.connect() as conn:
-        if (
-            conn.dialect.name == "postgresql"
-        ):  # opt-in: the PostgreSQL default is 0, never
+        # opt-in: the PostgreSQL default is 0, never
+        if conn.dialect.name == "postgresql":
             conn.execute(
                 text(f"SET idle_session_timeout = {IDLE_TIMEOUT * 1000}")
             )
         else:  # MySQL's and MariaDB's wait_timeout
             conn.execute(text(f"SET SESSION wait_timeout = {IDLE_TIMEOUT}"))
-        conn.commit()  # keep the setting after the connection goes back to the pool
+        # keep the setting after the connection goes back to the pool
+        conn.commit()
 
 
 def reuse(engine: Engine, old_pid: int) -> list[str]:
-    """Check out the pooled connection again; say what happened, then try once more."""
+    """Check out the pooled connection again.
+
+    Say what happened, then try once more.
+    """
     lines: list[str] = []
     # --8<-- [start:reuse]
     try:
         with engine.connect() as conn:
             pid = backend_pid(conn)
-        lines.append(
-            f"reuse: ok, {'the same' if pid == old_pid else 'a new'} connection {pid}"
-        )
+        which = "the same" if pid == old_pid else "a new"
+        lines.append(f"reuse: ok, {which} connection {pid}")
     except exc.OperationalError as error:
         lines.append(f"reuse: {type(error).__module__}.{type(error).__name__}:")
         lines += [f"  {line}" for line in str(error).splitlines()]
@@ -111,7 +126,8 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
         print(
-            "SQLite has no server that could close a pooled connection: set DATABASE_URL to"
+            "SQLite has no server that could close a pooled connection: "
+            "set DATABASE_URL to"
         )
         print("a PostgreSQL or MySQL database to run these drills.")
         return
@@ -126,21 +142,22 @@ def main() -> None:
             pid = pooled_pid(engine)
             kill_on_server(url, pid)
             print(
-                f"   pool_pre_ping={pre_ping}, connection {pid} ended on the server:"
+                f"   pool_pre_ping={pre_ping}, "
+                f"connection {pid} ended on the server:"
             )
             print("\n".join(f"     {line}" for line in reuse(engine, pid)))
         finally:
             engine.dispose()
 
     print(
-        f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; the pool idle for {IDLE_WAIT} s"
+        f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; "
+        f"the pool idle for {IDLE_WAIT} s"
     )
     settings: list[dict[str, bool | float]] = [
         {},
         {"pool_pre_ping": True},
-        {
-            "pool_recycle": IDLE_TIMEOUT / 2
-        },  # below the server's timeout, as advised
+        # below the server's timeout, as advised
+        {"pool_recycle": IDLE_TIMEOUT / 2},
     ]
     engines = [create_engine(url, pool_size=1, **kwargs) for kwargs in settings]
     try:

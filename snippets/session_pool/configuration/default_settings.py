@@ -1,7 +1,10 @@
-"""The default pool settings spelled out: they give exactly the pool create_engine(url) builds.
+"""The default pool settings spelled out.
+
+They give exactly the pool create_engine(url) builds.
 
 Run it:  python -m snippets.session_pool.configuration.default_settings
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -16,10 +19,11 @@ def explicit_defaults(url: str) -> Engine:
     # --8<-- [start:explicit-defaults]
     engine = create_engine(
         url,
-        # The QueuePool defaults, written out. Leaving them all out gives the same pool.
+        # The QueuePool defaults, written out.
+        # Leaving them all out gives the same pool.
         pool_size=5,  # keep at most 5 idle connections
         max_overflow=10,  # allow 10 more while all 5 are busy
-        pool_timeout=30.0,  # wait up to 30 s for a connection when all 15 are in use
+        pool_timeout=30.0,  # wait up to 30 s when all 15 are in use
         pool_recycle=-1,  # never replace a connection because of its age
         pool_pre_ping=False,  # don't test connections before use
     )
@@ -58,7 +62,10 @@ def settings(engine: Engine) -> dict[str, object]:
 
 
 def status_after_workload(engine: Engine) -> str:
-    """Check out SIMULTANEOUS connections at once, return them all; the pool's status()."""
+    """Check out SIMULTANEOUS connections at once, then return them all.
+
+    Give back the pool's status().
+    """
     held = [engine.connect() for _ in range(SIMULTANEOUS)]
     for conn in held:
         conn.execute(text("SELECT 1"))

@@ -1,4 +1,5 @@
-"""Print the pool defaults of the installed SQLAlchemy as a Markdown table, read from its code.
+"""Print the pool defaults of the installed SQLAlchemy as a Markdown table,
+read from its code.
 
 Run it:  python -m snippets.session_pool.configuration.defaults
 Set DATABASE_URL to see which pool class another database gets by default.
@@ -24,18 +25,30 @@ POOL_ARGUMENTS = {
 
 MEANING = {
     "pool_size": "most idle connections the pool keeps (it starts empty)",
-    "max_overflow": "extra connections beyond `pool_size`; closed when returned",
-    "pool_timeout": "seconds a checkout waits when every allowed connection is in use",
-    "pool_recycle": "age in seconds after which a connection is replaced at checkout; "
-    "negative: never",
+    "max_overflow": (
+        "extra connections beyond `pool_size`; closed when returned"
+    ),
+    "pool_timeout": (
+        "seconds a checkout waits when every allowed connection is in use"
+    ),
+    "pool_recycle": (
+        "age in seconds after which a connection is replaced at checkout; "
+        "negative: never"
+    ),
     "pool_pre_ping": "test a pooled connection before handing it out",
-    "pool_use_lifo": "reuse the most recently returned connection first (`False`: the oldest)",
-    "pool_reset_on_return": "what a returned connection gets; `True` means a rollback",
+    "pool_use_lifo": (
+        "reuse the most recently returned connection first "
+        "(`False`: the oldest)"
+    ),
+    "pool_reset_on_return": (
+        "what a returned connection gets; `True` means a rollback"
+    ),
 }
 
 
 def pool_defaults() -> dict[str, tuple[str, str, object]]:
-    """create_engine argument -> (pool class that declares it, its parameter, its default)."""
+    """create_engine argument -> (pool class that declares it, its parameter,
+    its default)."""
     found: dict[str, tuple[str, str, object]] = {}
     for argument, parameter in POOL_ARGUMENTS.items():
         for cls in (QueuePool, Pool):  # QueuePool passes the rest on to Pool
@@ -47,7 +60,8 @@ def pool_defaults() -> dict[str, tuple[str, str, object]]:
 
 
 def default_pool_class(url: str) -> str:
-    """The pool class create_engine() picks for this URL (no connection is opened)."""
+    """The pool class create_engine() picks for this URL (no connection is
+    opened)."""
     engine = create_engine(url)
     name = type(engine.pool).__name__
     engine.dispose()
@@ -57,18 +71,22 @@ def default_pool_class(url: str) -> str:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     print(
-        "| `create_engine()` argument | pool parameter | default | what it controls |"
+        "| `create_engine()` argument | pool parameter | default "
+        "| what it controls |"
     )
     print("|---|---|---|---|")
     for argument, (cls, parameter, default) in pool_defaults().items():
         print(
-            f"| `{argument}` | `{cls}({parameter}=)` | `{default!r}` | {MEANING[argument]} |"
+            f"| `{argument}` | `{cls}({parameter}=)` | `{default!r}` "
+            f"| {MEANING[argument]} |"
         )
     parsed = make_url(url)
     print()
+    backend = f"{parsed.get_backend_name()}+{parsed.get_driver_name()}"
     print(
-        f"Read from the installed SQLAlchemy {version('SQLAlchemy')} with `inspect.signature()`. "
-        f"`create_engine()` for `{parsed.get_backend_name()}+{parsed.get_driver_name()}` "
+        f"Read from the installed SQLAlchemy {version('SQLAlchemy')} "
+        "with `inspect.signature()`. "
+        f"`create_engine()` for `{backend}` "
         f"builds a `{default_pool_class(url)}`."
     )
 

@@ -6,7 +6,8 @@ opened before that moment is closed and opened again at its next checkout,
 healthy or not. This program kills one of three idle pooled connections and
 counts the new connections that follow.
 
-Run it:  python -m snippets.session_pool.configuration.disconnect_invalidates_pool
+Run it:
+    python -m snippets.session_pool.configuration.disconnect_invalidates_pool
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """
@@ -48,7 +49,10 @@ def kill_one(url: str, engine: Engine) -> str:
         else:
             victim = conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
             kill = f"KILL {int(victim)}"
-            listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+            listed = (
+                "SELECT count(*) FROM information_schema.PROCESSLIST"
+                " WHERE ID = :id"
+            )
     # back in the pool, idle: now make it die
     if name == "sqlite":  # no server: close it under the pool
         assert dbapi_connection is not None
@@ -82,7 +86,8 @@ def drill(url: str, pre_ping: bool) -> None:
         url,
         pool_size=POOLED,
         pool_pre_ping=pre_ping,
-        pool_use_lifo=True,  # the next checkout draws the connection killed last
+        # the next checkout draws the connection killed last
+        pool_use_lifo=True,
     )
     opened = count_connects(engine)
     fill(engine)  # three healthy connections, idle in the pool
@@ -100,9 +105,10 @@ def drill(url: str, pre_ping: bool) -> None:
     print(f"pool_pre_ping={pre_ping}")
     print(f"  {POOLED} connections idle in the pool; one of them {how}")
     print(f"  first use after that: {first_use}")
+    in_pool = engine.pool.checkedin()  # type: ignore[attr-defined]
     print(
         f"  new connections opened since: {opened[0] - before}"
-        f" (in the pool: {engine.pool.checkedin()})"  # type: ignore[attr-defined]
+        f" (in the pool: {in_pool})"
     )
     engine.dispose()
 

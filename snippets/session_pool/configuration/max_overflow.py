@@ -1,7 +1,10 @@
-"""max_overflow: extra connections beyond pool_size, closed on return; the sum is a per-engine cap.
+"""max_overflow: extra connections beyond pool_size, closed on return.
+
+The sum of pool_size and max_overflow is a per-engine cap.
 
 Run it:  python -m snippets.session_pool.configuration.max_overflow
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -11,7 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import QueuePool
 
-WAIT = 0.2  # pool_timeout for this demo, so hitting the cap fails fast instead of after 30 s
+# pool_timeout for this demo, so that hitting the cap fails fast
+# instead of after 30 s
+WAIT = 0.2
 UNLIMITED_CHECKOUTS = 20  # more than 5 + 10: max_overflow=-1 has no cap
 GUARD = 50  # never try more checkouts than this
 
@@ -71,22 +76,22 @@ def report(
     print(f"  checkout {len(held) + 1} waited {waited:.2f} s, then raised")
     print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
     if show_other_engine:
-        other = create_engine(
-            url
-        )  # a second engine, as in a second worker process
+        # a second engine, as in a second worker process
+        other = create_engine(url)
         with other.connect() as conn:  # while this pool is exhausted
             conn.execute(text("SELECT 1"))
             other_status = other.pool.status()
         other.dispose()
         print(
-            "  meanwhile a second engine for the same database connected at once; its pool:"
+            "  meanwhile a second engine for the same database "
+            "connected at once; its pool:"
         )
         print(f"    {other_status}")
     for conn in held:
         conn.close()
     print(
-        f"  all {len(held)} returned: kept {pool.checkedin()} idle in the pool, "
-        f"closed {tally.closed}"
+        f"  all {len(held)} returned: "
+        f"kept {pool.checkedin()} idle in the pool, closed {tally.closed}"
     )
     engine.dispose()
 
@@ -94,7 +99,8 @@ def report(
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:two-limits]
-    # At most 5 kept + 10 temporary = 15 connections (per engine, so per process)
+    # At most 5 kept + 10 temporary = 15 connections
+    # (per engine, so per process)
     elastic = create_engine(
         url, pool_size=5, max_overflow=10, pool_timeout=WAIT
     )
@@ -102,7 +108,8 @@ def main() -> None:
     strict = create_engine(url, pool_size=10, max_overflow=0, pool_timeout=WAIT)
     # --8<-- [end:two-limits]
     print(
-        f"pool_timeout={WAIT} in this demo, so the checkout beyond the cap fails fast.\n"
+        f"pool_timeout={WAIT} in this demo, "
+        "so the checkout beyond the cap fails fast.\n"
     )
     report("pool_size=5, max_overflow=10", elastic, url, show_other_engine=True)
     print()
@@ -112,14 +119,14 @@ def main() -> None:
     unlimited = create_engine(
         url, pool_size=2, max_overflow=-1, pool_timeout=WAIT
     )
-    held = [
-        unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)
-    ]  # no TimeoutError
+    # no TimeoutError
+    held = [unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)]
     # --8<-- [end:no-limit]
     pool = unlimited.pool
     assert isinstance(pool, QueuePool)
     print(
-        f"pool_size=2, max_overflow=-1: {len(held)} checked out at once without waiting"
+        f"pool_size=2, max_overflow=-1: {len(held)} checked out at once "
+        "without waiting"
     )
     print(f"  checkedout() {pool.checkedout()}, overflow() {pool.overflow()}")
     for conn in held:

@@ -78,11 +78,13 @@ def main() -> None:
     ids = [session_id(conn) for conn in held]
     print("create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)")
     print(
-        f"  first, checked out then detach()ed: the pool counts {after_detach} checked out"
+        "  first, checked out then detach()ed: "
+        f"the pool counts {after_detach} checked out"
     )
     print("  second, checked out; engine.dispose() while it is")
     print(
-        f"  third, from the new pool: the new pool counts {new_pool} checked out"
+        "  third, from the new pool: "
+        f"the new pool counts {new_pool} checked out"
     )
     print(
         f"sessions of this program open on the server: {still_open(url, ids)}"
@@ -91,7 +93,8 @@ def main() -> None:
         conn.close()
     engine.dispose()
     print(
-        f"after closing all three and engine.dispose(): {settled(url, ids)} still open"
+        "after closing all three and engine.dispose(): "
+        f"{settled(url, ids)} still open"
     )
     print(f"  of which second's: {still_open(url, ids[1:2])}")
     gc.collect()  # second went back to the replaced pool: freed with it

@@ -1,7 +1,9 @@
-"""pool_pre_ping: a pooled connection that died while idle is replaced at checkout, not used.
+"""pool_pre_ping: a pooled connection that died while idle is replaced at
+checkout, not used.
 
 Run it:  python -m snippets.session_pool.configuration.pool_pre_ping
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -15,7 +17,8 @@ GONE_WITHIN = 2.0  # seconds to wait for the server to drop a killed connection
 
 
 def number_connections(engine: Engine) -> None:
-    """Number each new DBAPI connection, for SQLite, which has no connection id."""
+    """Number each new DBAPI connection, for SQLite, which has no
+    connection id."""
     opened = 0
 
     def on_connect(
@@ -29,17 +32,16 @@ def number_connections(engine: Engine) -> None:
 
 
 def connection_id(conn: Connection) -> int:
-    """Which database connection this is: the server's id for it (SQLite: our number)."""
+    """Which database connection this is: the server's id for it
+    (SQLite: our number)."""
     if conn.dialect.name == "postgresql":
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     if conn.dialect.name in {"mysql", "mariadb"}:
         return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
-    conn.execute(
-        text("SELECT 1")
-    )  # use it: a dead connection fails here, as on a server
-    return int(
-        conn.connection.info["number"]
-    )  # SQLite has no id: ours, from connect
+    # use it: a dead connection fails here, as on a server
+    conn.execute(text("SELECT 1"))
+    # SQLite has no id: ours, from connect
+    return int(conn.connection.info["number"])
 
 
 def label(engine: Engine, number: int) -> str:
@@ -54,12 +56,12 @@ def kill(
 ) -> str:
     """Make the pooled connection `victim` die while it is idle in the pool.
 
-    Only a connection this program opened itself is killed, from a second connection.
+    Only a connection this program opened itself is killed, from a second
+    connection.
     """
     name = engine.dialect.name
-    if (
-        name == "sqlite"
-    ):  # no server to kill it: close it behind the pool's back
+    if name == "sqlite":
+        # no server to kill it: close it behind the pool's back
         dbapi_connection.close()
         return "closed behind the pool's back"
     killer = create_engine(url, poolclass=NullPool)
@@ -71,12 +73,14 @@ def kill(
             listed = "SELECT count(*) FROM pg_stat_activity WHERE pid = :id"
         else:
             conn.execute(text(f"KILL {victim:d}"))
-            listed = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+            listed = (
+                "SELECT count(*) FROM information_schema.PROCESSLIST"
+                " WHERE ID = :id"
+            )
         deadline = time.monotonic() + GONE_WITHIN
-        while conn.execute(
-            text(listed), {"id": victim}
-        ).scalar_one():  # until the server
-            if time.monotonic() > deadline:  # no longer lists it
+        # until the server no longer lists it
+        while conn.execute(text(listed), {"id": victim}).scalar_one():
+            if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"connection {victim} still listed after {GONE_WITHIN} s"
                 )
@@ -91,10 +95,11 @@ def kill(
 
 def drill(url: str, pre_ping: bool) -> None:
     # --8<-- [start:engine]
-    # pool_pre_ping=True: test each pooled connection at checkout; the test is
-    # dialect-specific (psycopg: an empty query ";", PyMySQL: ping(), SQLite: SELECT 1).
-    # A connection the pool has just created is not tested, and a connection that
-    # dies later, in the middle of a transaction, still fails: pre-ping cannot help it.
+    # pool_pre_ping=True: test each pooled connection at checkout; the test
+    # is dialect-specific (psycopg: an empty query ";", PyMySQL: ping(),
+    # SQLite: SELECT 1). A connection the pool has just created is not
+    # tested, and a connection that dies later, in the middle of a
+    # transaction, still fails: pre-ping cannot help it.
     engine = create_engine(url, pool_size=1, pool_pre_ping=pre_ping)
     # --8<-- [end:engine]
     number_connections(engine)
@@ -107,26 +112,23 @@ def drill(url: str, pre_ping: bool) -> None:
     print(f"  {label(engine, old)}, idle in the pool: {how}")
     # --8<-- [start:next-use]
     try:
-        with (
-            engine.connect() as conn
-        ):  # pre_ping=True: tested here, replaced if dead
+        # pre_ping=True: tested here, replaced if dead
+        with engine.connect() as conn:
             new = connection_id(conn)
         print(
-            f"  next use: no error; the checkout gave {label(engine, new)} in its place"
+            f"  next use: no error; the checkout gave {label(engine, new)}"
+            " in its place"
         )
-    except (
-        exc.DBAPIError
-    ) as error:  # pre_ping=False: the dead connection is used
+    except exc.DBAPIError as error:
+        # pre_ping=False: the dead connection is used
         first_line = str(error).splitlines()[0]
-        print(
-            f"  next use raised {type(error).__module__}.{type(error).__name__}:"
-        )
+        error_type = f"{type(error).__module__}.{type(error).__name__}"
+        print(f"  next use raised {error_type}:")
         print(f"    {first_line}")
         print(f"  connection_invalidated: {error.connection_invalidated}")
         with engine.connect() as conn:
-            print(
-                f"  the checkout after that gave {label(engine, connection_id(conn))}"
-            )
+            after = label(engine, connection_id(conn))
+            print(f"  the checkout after that gave {after}")
     # --8<-- [end:next-use]
     engine.dispose()
 

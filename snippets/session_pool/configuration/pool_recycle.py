@@ -1,7 +1,9 @@
-"""pool_recycle: at checkout, a connection older than pool_recycle seconds is replaced.
+"""pool_recycle: at checkout, a connection older than pool_recycle seconds
+is replaced.
 
 Run it:  python -m snippets.session_pool.configuration.pool_recycle
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -24,7 +26,8 @@ class Tally:
 
 
 def count_connections(engine: Engine) -> Tally:
-    """Count connections; also number each one, for SQLite, which has no connection id."""
+    """Count connections; also number each one, for SQLite,
+    which has no connection id."""
     tally = Tally()
 
     def on_connect(
@@ -44,41 +47,49 @@ def count_connections(engine: Engine) -> Tally:
 def connection_id(conn: Connection) -> str:
     """Which database connection this is, as the server numbers it."""
     if conn.dialect.name == "postgresql":
-        return f"backend pid {conn.execute(text('SELECT pg_backend_pid()')).scalar()}"
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        return f"backend pid {pid}"
     if conn.dialect.name in {"mysql", "mariadb"}:
-        return f"connection id {conn.execute(text('SELECT CONNECTION_ID()')).scalar()}"
-    conn.execute(
-        text("SELECT 1")
-    )  # use the connection, as the server queries above do
-    return f"connection #{conn.connection.info['number']}"  # SQLite has no id: ours, from connect
+        number = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+        return f"connection id {number}"
+    # use the connection, as the server queries above do
+    conn.execute(text("SELECT 1"))
+    # SQLite has no id: ours, from connect
+    return f"connection #{conn.connection.info['number']}"
 
 
 def server_idle_limit(engine: Engine) -> str:
-    """The server's own limit on idle connections, the reason to set pool_recycle at all."""
+    """The server's own limit on idle connections,
+    the reason to set pool_recycle at all."""
     with engine.connect() as conn:
         if engine.dialect.name in {"mysql", "mariadb"}:
             seconds = conn.execute(text("SELECT @@wait_timeout")).scalar()
-            try:  # MariaDB lists each variable's default; MySQL has no such table
+            # MariaDB lists each variable's default; MySQL has no such table
+            try:
                 default = conn.execute(
                     text(
-                        "SELECT DEFAULT_VALUE FROM information_schema.SYSTEM_VARIABLES"
+                        "SELECT DEFAULT_VALUE"
+                        " FROM information_schema.SYSTEM_VARIABLES"
                         " WHERE VARIABLE_NAME = 'WAIT_TIMEOUT'"
                     )
                 ).scalar()
             except exc.DBAPIError:
                 default = "not listed by this server"
             return (
-                f"the server closes connections idle for wait_timeout = {seconds} s"
+                "the server closes connections idle for "
+                f"wait_timeout = {seconds} s"
                 f" (its default: {default})"
             )
         if engine.dialect.name == "postgresql":
             setting, default = conn.execute(
                 text(
-                    "SELECT setting, boot_val FROM pg_settings WHERE name = 'idle_session_timeout'"
+                    "SELECT setting, boot_val FROM pg_settings"
+                    " WHERE name = 'idle_session_timeout'"
                 )
             ).one()
             return (
-                f"idle_session_timeout = {setting} on the server, its default {default}"
+                f"idle_session_timeout = {setting} on the server, "
+                f"its default {default}"
                 " (0: never closes them)"
             )
     return "SQLite has no server that could close an idle connection"
@@ -96,8 +107,10 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:engine]
     engine = create_engine(
-        url, pool_size=2, pool_recycle=RECYCLE
-    )  # 1 s for the demo
+        url,
+        pool_size=2,
+        pool_recycle=RECYCLE,  # 1 s for the demo
+    )
     # --8<-- [end:engine]
     print(f"pool_recycle={RECYCLE}; {server_idle_limit(engine)}")
     engine.dispose()  # start again from an empty pool
@@ -111,13 +124,11 @@ def main() -> None:
     with engine.connect() as conn:
         at_once = connection_id(conn)  # younger than pool_recycle: reused
     time.sleep(PAUSE)
-    still_held = connection_id(
-        held
-    )  # older than pool_recycle, but never checked in
+    # older than pool_recycle, but never checked in
+    still_held = connection_id(held)
     with engine.connect() as conn:
-        after_pause = connection_id(
-            conn
-        )  # older than pool_recycle: replaced at checkout
+        # older than pool_recycle: replaced at checkout
+        after_pause = connection_id(conn)
     # --8<-- [end:recycle]
     held.close()  # back to the pool, older than pool_recycle
     with engine.connect() as first, engine.connect() as second:

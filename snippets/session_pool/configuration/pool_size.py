@@ -1,7 +1,9 @@
-"""pool_size: the pool starts empty and keeps at most pool_size idle connections for reuse.
+"""pool_size: the pool starts empty and keeps at most pool_size idle
+connections for reuse.
 
 Run it:  python -m snippets.session_pool.configuration.pool_size
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -38,12 +40,14 @@ def count_connections(engine: Engine) -> Tally:
 
 # --8<-- [start:burst]
 def burst(engine: Engine, at_once: int) -> None:
-    """Use `at_once` connections at the same time, then return them all to the pool."""
+    """Use `at_once` connections at the same time, then return them all to
+    the pool."""
     held = [engine.connect() for _ in range(at_once)]
     for conn in held:
         conn.execute(text("SELECT 1"))
     for conn in held:
-        conn.close()  # back to the pool: kept open, or closed if the pool is full
+        # back to the pool: kept open, or closed if the pool is full
+        conn.close()
 
 
 # --8<-- [end:burst]
@@ -60,12 +64,14 @@ def report(label: str, engine: Engine) -> None:
     tally = count_connections(engine)
     print(f"{label}:")
     print(
-        f"  new engine:    opened {tally.opened}, idle in the pool {idle(engine)}"
+        f"  new engine:    opened {tally.opened}, "
+        f"idle in the pool {idle(engine)}"
     )
     for number in range(1, BURSTS + 1):
         burst(engine, AT_ONCE)
         print(
-            f"  after burst {number}: opened {tally.opened:>2}, closed {tally.closed:>2}, "
+            f"  after burst {number}: opened {tally.opened:>2}, "
+            f"closed {tally.closed:>2}, "
             f"idle in the pool {idle(engine)}"
         )
     engine.dispose()
@@ -74,12 +80,14 @@ def report(label: str, engine: Engine) -> None:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     print(
-        f"Each burst uses {AT_ONCE} connections at the same time, then returns them.\n"
+        f"Each burst uses {AT_ONCE} connections at the same time, "
+        "then returns them.\n"
     )
     # --8<-- [start:two-sizes]
     # Light load - small pool: at most 2 connections are kept for reuse
     light = create_engine(url, pool_size=2)
-    # Heavy load - larger pool: up to 20 are kept, but only as many as were needed
+    # Heavy load - larger pool: up to 20 are kept, but only as many as were
+    # needed
     heavy = create_engine(url, pool_size=20)
     # --8<-- [end:two-sizes]
     report("pool_size=2 (light load)", light)

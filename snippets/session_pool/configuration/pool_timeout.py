@@ -1,7 +1,9 @@
-"""pool_timeout: how long a checkout waits for a free connection; it is not a query timeout.
+"""pool_timeout: how long a checkout waits for a free connection; it is not
+a query timeout.
 
 Run it:  python -m snippets.session_pool.configuration.pool_timeout
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -11,7 +13,8 @@ import time
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
-# Scaled-down stand-ins for the chapter's pool_timeout=5 (API) and pool_timeout=60 (batch job)
+# Scaled-down stand-ins for the chapter's pool_timeout=5 (API) and
+# pool_timeout=60 (batch job)
 API_TIMEOUT = 0.2
 BATCH_TIMEOUT = 0.8
 HOLD = 0.3  # another caller keeps the only connection this long
@@ -26,7 +29,8 @@ def one_connection_engine(url: str, timeout: float) -> Engine:
 def wait_while_busy(
     engine: Engine, hold: float
 ) -> tuple[float, exc.TimeoutError | None]:
-    """Another thread holds the only connection for `hold` s; time our checkout meanwhile."""
+    """Another thread holds the only connection for `hold` s; time our
+    checkout meanwhile."""
     taken = threading.Event()
 
     def other_caller() -> None:
@@ -42,9 +46,8 @@ def wait_while_busy(
     error = None
     # --8<-- [start:checkout]
     try:
-        with (
-            engine.connect() as conn
-        ):  # waits up to pool_timeout for a free connection
+        # waits up to pool_timeout for a free connection
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except exc.TimeoutError as refused:  # sqlalchemy.exc.TimeoutError
         error = refused
@@ -55,7 +58,8 @@ def wait_while_busy(
 
 
 def which_except_catches(engine: Engine) -> str:
-    """Try the builtin TimeoutError first, then SQLAlchemy's, on a refused checkout."""
+    """Try the builtin TimeoutError first, then SQLAlchemy's, on a refused
+    checkout."""
     with engine.connect():  # hold the only connection
         # --8<-- [start:which-except]
         try:
@@ -99,14 +103,16 @@ def main() -> None:
         timeout = f"pool_timeout={seconds}"
         if error is None:
             print(
-                f"{label}, {timeout}: got a connection after {waited:.2f} s, once it was free"
+                f"{label}, {timeout}: got a connection after {waited:.2f} s, "
+                "once it was free"
             )
         else:
             print(f"{label}, {timeout}: gave up after {waited:.2f} s")
             print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
             builtin = isinstance(error, TimeoutError)
             print(
-                f"  isinstance(error, TimeoutError), the builtin TimeoutError: {builtin}"
+                "  isinstance(error, TimeoutError), the builtin TimeoutError: "
+                f"{builtin}"
             )
             bases = " -> ".join(
                 f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1]
@@ -119,8 +125,8 @@ def main() -> None:
         sleep_on_server(conn, SLOW_QUERY)
     elapsed = time.perf_counter() - start
     print(
-        f"A {SLOW_QUERY} s query on the pool_timeout={API_TIMEOUT} engine finished normally "
-        f"in {elapsed:.2f} s"
+        f"A {SLOW_QUERY} s query on the pool_timeout={API_TIMEOUT} engine "
+        f"finished normally in {elapsed:.2f} s"
     )
     outlived = elapsed > API_TIMEOUT
     print(f"  it ran longer than pool_timeout, without an error: {outlived}")

@@ -38,7 +38,8 @@ def async_url(url: str) -> URL:
 
 async def run(url: URL) -> None:
     _, driver_connect = ASYNC_DRIVERS[url.get_backend_name()]
-    # the keyword arguments this URL means for the driver, as SQLAlchemy computes them
+    # the keyword arguments this URL means for the driver, as SQLAlchemy
+    # computes them
     cargs, cparams = create_async_engine(url).dialect.create_connect_args(url)
     calls = 0
 

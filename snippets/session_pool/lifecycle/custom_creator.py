@@ -1,4 +1,5 @@
-"""Where pooled connections come from: creator=, create_pool_from_url(), echo_pool.
+"""Where pooled connections come from: creator=, create_pool_from_url(),
+echo_pool.
 
 * creator= replaces how the pool opens a DBAPI connection: a function with no
   arguments that returns one. The URL still picks the dialect.
@@ -27,10 +28,12 @@ def main() -> None:
     calls = 0
 
     def connect() -> DBAPIConnection:
-        """Open a DBAPI connection the way we want; the pool calls it when it needs one."""
+        """Open a DBAPI connection the way we want; the pool calls it when it
+        needs one."""
         nonlocal calls
         calls += 1
-        return dialect.loaded_dbapi.connect(*cargs, **cparams)  # type: ignore[no-any-return]
+        dbapi = dialect.loaded_dbapi
+        return dbapi.connect(*cargs, **cparams)  # type: ignore[no-any-return]
 
     engine = create_engine(url, creator=connect)
     # --8<-- [end:creator]
@@ -42,9 +45,8 @@ def main() -> None:
 
     # --8<-- [start:pool-alone]
     pool = create_pool_from_url(url, pool_size=2, max_overflow=0)
-    dbapi_connection = (
-        pool.connect()
-    )  # a pooled DBAPI connection: no Core, no ORM
+    # a pooled DBAPI connection: no Core, no ORM
+    dbapi_connection = pool.connect()
     cursor = dbapi_connection.cursor()
     cursor.execute("SELECT 1")
     (answer,) = cursor.fetchone() or (None,)
@@ -66,7 +68,8 @@ def main() -> None:
     # --8<-- [start:echo-pool]
     engine = create_engine(url, echo_pool="debug", pool_logging_name="orders")
     # --8<-- [end:echo-pool]
-    # echo's own handler prints timestamps to stdout: keep just the messages, as ours does
+    # echo's own handler prints timestamps to stdout: keep just the messages,
+    # as ours does
     pool_class = type(engine.pool)  # its logger: module.class.logging_name
     logging.getLogger(
         f"{pool_class.__module__}.{pool_class.__name__}.orders"

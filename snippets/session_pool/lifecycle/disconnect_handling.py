@@ -54,7 +54,10 @@ def kill(conn: Connection, url: str) -> None:
 def run_with_retry(
     engine: Engine, work: Callable[[Connection], str], attempts: int = 2
 ) -> str:
-    """Run a unit of work in a transaction; run it again if the connection was lost."""
+    """Run a unit of work in a transaction.
+
+    Run it again if the connection was lost.
+    """
     for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
@@ -63,7 +66,8 @@ def run_with_retry(
             if not error.connection_invalidated or attempt == attempts:
                 raise  # not a disconnect, or out of attempts
             print(
-                f"  attempt {attempt}: {type(error).__name__}, connection lost; again"
+                f"  attempt {attempt}: {type(error).__name__}, "
+                "connection lost; again"
             )
     raise AssertionError("unreachable")
 
@@ -81,13 +85,13 @@ def main() -> None:
         calls += 1
         conn.execute(text("SELECT 1"))  # the transaction has begun
         if calls == 1:
-            kill(
-                conn, url
-            )  # the connection dies mid-transaction, the first time
+            # the connection dies mid-transaction, the first time
+            kill(conn, url)
         return str(conn.execute(text("SELECT 2")).scalar_one())
 
     print(
-        "a unit of work whose connection dies mid-transaction, pool_pre_ping=True:"
+        "a unit of work whose connection dies mid-transaction, "
+        "pool_pre_ping=True:"
     )
     print(f"  result: {run_with_retry(engine, work)}, after {calls} attempts")
     engine.dispose()
@@ -103,10 +107,10 @@ def main() -> None:
     @event.listens_for(engine, "handle_error")
     def classify(context: ExceptionContext) -> None:
         if "pretend_lost_connection" in str(context.original_exception):
-            context.is_disconnect = (
-                True  # treat this error as a lost connection
-            )
-            context.invalidate_pool_on_disconnect = False  # renew only this one
+            # treat this error as a lost connection
+            context.is_disconnect = True
+            # renew only this one
+            context.invalidate_pool_on_disconnect = False
 
     # --8<-- [end:handle-error]
     held = [engine.connect() for _ in range(3)]
@@ -118,13 +122,15 @@ def main() -> None:
             conn.execute(text("SELECT * FROM pretend_lost_connection"))
         except exc.DBAPIError as error:
             kind = type(error).__name__
-            outcome = f"{kind}, connection_invalidated: {error.connection_invalidated}"
+            invalidated = error.connection_invalidated
+            outcome = f"{kind}, connection_invalidated: {invalidated}"
     before = opened[0]
     held = [engine.connect() for _ in range(3)]
     for conn in held:
         conn.close()
     print(
-        "handle_error calls one error a disconnect, renewing this connection only:"
+        "handle_error calls one error a disconnect, "
+        "renewing this connection only:"
     )
     print(f"  the error: {outcome}")
     print(f"  new connections for the next 3 checkouts: {opened[0] - before}")

@@ -32,7 +32,8 @@ def session_id(conn: Connection) -> int:
 
 
 def set_idle_timeout(conn: Connection) -> str:
-    """Make the server close this session after IDLE_TIMEOUT s idle; read it back."""
+    """Make the server close this session after IDLE_TIMEOUT s idle; read it
+    back."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"SET idle_session_timeout = '{IDLE_TIMEOUT}s'"))
         value = conn.execute(text("SHOW idle_session_timeout")).scalar_one()
@@ -58,7 +59,8 @@ def alive(url: str, ids: list[int]) -> int:
 
 
 def light_traffic(engine: Engine) -> set[int]:
-    """One request at a time, every EVERY seconds; the sessions that served them."""
+    """One request at a time, every EVERY seconds; the sessions that served
+    them."""
     used = set()
     deadline = time.monotonic() + DURATION
     while time.monotonic() < deadline:
@@ -81,7 +83,8 @@ def drill(url: str, lifo: bool) -> None:
         conn.close()  # three idle connections in the pool
     used = light_traffic(engine)
     print(
-        f"pool_use_lifo={lifo}: {POOLED} pooled connections, one request every {EVERY} s"
+        f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
+        f"one request every {EVERY} s"
     )
     print(f"  each pooled session: {', '.join(sorted(settings))}")
     print(f"  pooled connections that served requests: {len(used & set(ids))}")
@@ -93,7 +96,8 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
         print(
-            "SQLite has no server to close idle connections: set DATABASE_URL to one."
+            "SQLite has no server to close idle connections: "
+            "set DATABASE_URL to one."
         )
         return
     for lifo in (False, True):

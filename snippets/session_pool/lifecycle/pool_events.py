@@ -67,7 +67,8 @@ def log_events(engine: Engine, log: list[str]) -> None:
 # --8<-- [start:meter]
 @dataclass
 class HoldMeter:
-    """How long connections stay checked out, and where the long-held ones came from."""
+    """How long connections stay checked out, and where the long-held ones
+    came from."""
 
     held: list[float] = field(default_factory=list)
     out: dict[int, tuple[float, traceback.StackSummary]] = field(
@@ -88,22 +89,20 @@ class HoldMeter:
 
         @event.listens_for(engine, "detach")
         def detach(_dbapi: object, record: ConnectionPoolEntry) -> None:
-            self.out.pop(
-                id(record), None
-            )  # no longer the pool's: no checkin will come
+            # no longer the pool's: no checkin will come
+            self.out.pop(id(record), None)
 
     def held_too_long(self, limit: float) -> list[str]:
-        """Where each connection still checked out for more than `limit` s came from."""
+        """Where each connection still checked out for more than `limit` s
+        came from."""
         now, found = time.monotonic(), []
         library = f"{os.sep}sqlalchemy{os.sep}"
-        for started, stack in list(
-            self.out.values()
-        ):  # a copy: other threads check out
+        # a copy: other threads check out
+        for started, stack in list(self.out.values()):
             if now - started > limit:
                 outside = [f for f in stack[:-1] if library not in f.filename]
-                caller = (
-                    outside[-1] if outside else stack[0]
-                )  # the last frame before SQLAlchemy
+                # the last frame before SQLAlchemy
+                caller = outside[-1] if outside else stack[0]
                 where = f"{os.path.basename(caller.filename)}:{caller.lineno}"
                 found.append(f"{where} in {caller.name}(): {caller.line}")
         return found
@@ -145,7 +144,8 @@ def main() -> None:
     # --8<-- [end:leak]
     forgotten.close()
     print(
-        f"checkouts measured: {len(meter.held)}, longest held: {max(meter.held):.2f} s"
+        f"checkouts measured: {len(meter.held)}, "
+        f"longest held: {max(meter.held):.2f} s"
     )
     engine.dispose()
 

@@ -21,7 +21,8 @@ from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolResetState
 
 # --8<-- [start:listen]
 def watch_resets(engine: Engine, seen: list[str]) -> None:
-    """Note each reset the pool performs, with what it knew about the transaction."""
+    """Note each reset the pool performs, with what it knew about the
+    transaction."""
 
     def on_reset(
         _dbapi: object, _record: ConnectionPoolEntry, state: PoolResetState
@@ -37,7 +38,8 @@ def watch_resets(engine: Engine, seen: list[str]) -> None:
 
 
 class PoolLog(logging.Handler):
-    """Keep the pool's own DEBUG messages about resets, without object addresses."""
+    """Keep the pool's own DEBUG messages about resets, without object
+    addresses."""
 
     def __init__(self, seen: list[str]) -> None:
         super().__init__(logging.DEBUG)
@@ -52,11 +54,14 @@ class PoolLog(logging.Handler):
 
 
 def leave_uncommitted_row(engine: Engine) -> None:
-    """Insert a row through the DBAPI connection, and give it back uncommitted."""
+    """Insert a row through the DBAPI connection, and give it back
+    uncommitted."""
     with engine.connect() as conn:
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
         cursor.execute("INSERT INTO reset_demo (n) VALUES (1)")
-        cursor.close()  # the Connection never saw that transaction: it cannot end it
+        # the Connection never saw that transaction: it cannot end it
+        cursor.close()
 
 
 def rows_seen_next(engine: Engine) -> int:
@@ -100,18 +105,19 @@ def drill(url: str, reset_on_return: str | None) -> None:
     finally:
         pool_logger.removeHandler(handler)
         pool_logger.setLevel(logging.WARNING)
-    print(
-        f"    the next checkout counts {rows_seen_next(engine)} uncommitted row(s)"
-    )
+    rows = rows_seen_next(engine)
+    print(f"    the next checkout counts {rows} uncommitted row(s)")
     with engine.connect() as conn:  # clean up, on the same connection
-        conn.rollback()  # with the reset off, the uncommitted INSERT is still open
+        # with the reset off, the uncommitted INSERT is still open
+        conn.rollback()
         conn.execute(text("DROP TABLE reset_demo"))
         conn.commit()
     engine.dispose()
 
 
 def documented_values() -> list[str]:
-    """The values of reset_on_return, as Pool.__init__'s docstring lists them."""
+    """The values of reset_on_return, as Pool.__init__'s docstring lists
+    them."""
     doc = inspect.getdoc(Pool.__init__) or ""
     section = doc[doc.index(":param reset_on_return:") :].split(":param ")[1]
     bullets = " ".join(section.replace("``", "").split()).split("* ")[1:]
@@ -126,7 +132,8 @@ def main() -> None:
     for reset_on_return in ("rollback", None):
         drill(url, reset_on_return)
     print(
-        "pool_reset_on_return values, from the installed Pool.__init__ docstring:"
+        "pool_reset_on_return values,"
+        " from the installed Pool.__init__ docstring:"
     )
     for value in documented_values():
         print(f"  {value}")

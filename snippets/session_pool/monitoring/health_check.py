@@ -1,7 +1,9 @@
-"""Log pool events with the logging module, and read pool health from any pool class.
+"""Log pool events with the logging module, and read pool health from any
+pool class.
 
 Run it:  python -m snippets.session_pool.monitoring.health_check
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import contextlib
@@ -18,24 +20,27 @@ RECYCLE_SECONDS = 1
 
 
 def invalidate_one(engine: Engine) -> None:
-    """Check out a connection and invalidate it: an event the pool logs at INFO."""
+    """Check out a connection and invalidate it: an event the pool logs at
+    INFO."""
     with engine.connect() as conn:
-        conn.invalidate()  # what SQLAlchemy does itself after a disconnect error
+        # what SQLAlchemy does itself after a disconnect error
+        conn.invalidate()
 
 
 def recycle_one(engine: Engine) -> None:
-    """Let a pooled connection grow older than pool_recycle, then check it out: INFO again."""
+    """Let a pooled connection grow older than pool_recycle, then check it
+    out: INFO again."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     time.sleep(RECYCLE_SECONDS + 0.1)
-    with (
-        engine.connect() as conn
-    ):  # the pool closes the old connection and opens a new one
+    # the pool closes the old connection and opens a new one
+    with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
 
 
 def lines_written_without_handler(engine: Engine) -> int:
-    """Invalidate a connection and count what reached stdout or stderr meanwhile."""
+    """Invalidate a connection and count what reached stdout or stderr
+    meanwhile."""
     captured = io.StringIO()
     with (
         contextlib.redirect_stdout(captured),
@@ -47,15 +52,15 @@ def lines_written_without_handler(engine: Engine) -> int:
 
 # --8<-- [start:check-pool-health]
 def check_pool_health(engine: Engine) -> dict[str, int | str]:
-    """Pool statistics for any pool class: status() always, the counters where they exist."""
+    """Pool statistics for any pool class: status() always, the counters
+    where they exist."""
     pool = engine.pool
     health: dict[str, int | str] = {
         "pool": type(pool).__name__,
         "status": pool.status(),
     }
-    if isinstance(
-        pool, QueuePool
-    ):  # only QueuePool has size(), checkedout(), ...
+    # only QueuePool has size(), checkedout(), ...
+    if isinstance(pool, QueuePool):
         health |= {
             "size": pool.size(),
             "checked_out": pool.checkedout(),
@@ -72,9 +77,8 @@ def main() -> None:
     engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
     try:
         # --8<-- [start:chapter-logging]
-        logging.getLogger("sqlalchemy.pool").setLevel(
-            logging.INFO
-        )  # the chapter's line alone
+        # the chapter's line alone
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
         # --8<-- [end:chapter-logging]
         print("1. level INFO, no handler configured:")
         print(
@@ -85,12 +89,12 @@ def main() -> None:
         print("2. level INFO, with a handler: invalidations and recycles")
         # --8<-- [start:logging-setup]
         logging.basicConfig(  # a handler; without one nothing is printed
-            stream=sys.stdout,  # the default is stderr; stdout so this page can show it
+            # the default is stderr; stdout so this page can show it
+            stream=sys.stdout,
             format="%(levelname)s %(name)s %(message)s",
         )
-        logging.getLogger("sqlalchemy.pool").setLevel(
-            logging.INFO
-        )  # invalidations, recycles
+        # invalidations, recycles
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
         # --8<-- [end:logging-setup]
         invalidate_one(engine)
         recycle_one(engine)
@@ -101,12 +105,12 @@ def main() -> None:
         # --8<-- [end:debug]
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        logging.getLogger("sqlalchemy.pool").setLevel(
-            logging.WARNING
-        )  # quiet again
+        # quiet again
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.WARNING)
 
         print(
-            "4. check_pool_health(), one connection checked out, for three pool classes:"
+            "4. check_pool_health(), one connection checked out,"
+            " for three pool classes:"
         )
         others = [
             create_engine(url, poolclass=StaticPool),

@@ -1,7 +1,10 @@
-"""Read a QueuePool's four counters: at rest, with connections checked out, and in overflow.
+"""Read a QueuePool's four counters.
+
+At rest, with connections checked out, and in overflow.
 
 Run it:  python -m snippets.session_pool.monitoring.pool_counters
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import inspect
@@ -25,7 +28,8 @@ def pool_counters(engine: Engine) -> dict[str, int]:
     return {
         "size": pool.size(),  # pool_size: what the pool keeps open
         "checkedout": pool.checkedout(),  # lent out right now
-        "overflow": pool.overflow(),  # open connections minus pool_size: starts at -pool_size
+        # open connections minus pool_size: starts at -pool_size
+        "overflow": pool.overflow(),
         "checkedin": pool.checkedin(),  # open and idle in the pool
     }
     # --8<-- [end:counters]
@@ -33,7 +37,10 @@ def pool_counters(engine: Engine) -> dict[str, int]:
 
 # --8<-- [start:overflow-in-use]
 def overflow_in_use(counters: dict[str, int]) -> int:
-    """Connections open beyond pool_size: overflow() is negative until the pool is full."""
+    """Connections open beyond pool_size.
+
+    overflow() is negative until the pool is full.
+    """
     return max(0, counters["overflow"])
     # --8<-- [end:overflow-in-use]
 
@@ -49,9 +56,8 @@ def count_open_connections(engine: Engine) -> list[int]:
     def closed(_dbapi: object, _record: object) -> None:
         open_now[0] -= 1
 
-    def closed_detached(
-        _dbapi: object,
-    ) -> None:  # a detach()ed one: no pool record
+    def closed_detached(_dbapi: object) -> None:
+        # a detach()ed one: no pool record
         open_now[0] -= 1
 
     event.listen(engine, "connect", opened)
@@ -80,7 +86,8 @@ def main() -> None:
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
     open_now = count_open_connections(engine)
     print(
-        f"create_engine(url, pool_size={POOL_SIZE}, max_overflow={MAX_OVERFLOW})"
+        f"create_engine(url, pool_size={POOL_SIZE}, "
+        f"max_overflow={MAX_OVERFLOW})"
     )
     print(
         f"{'state':<30}{'size':>4}{'checkedout':>11}{'overflow':>9}"

@@ -1,7 +1,9 @@
-"""status() works for every pool class; the four counters exist only on QueuePool.
+"""status() works for every pool class; the four counters exist only on
+QueuePool.
 
 Run it:  python -m snippets.session_pool.monitoring.pool_status
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -27,12 +29,12 @@ COUNTERS = ["size", "checkedout", "overflow", "checkedin"]
 
 
 def chapter_counter(engine: Engine, name: str) -> str:
-    """Call a counter the way the chapter does, `engine.pool.size()`; say what happened."""
+    """Call a counter the way the chapter does, `engine.pool.size()`; say
+    what happened."""
     # --8<-- [start:chapter-call]
     try:
-        value = getattr(
-            engine.pool, name
-        )()  # the chapter's pool.size(), pool.overflow(), ...
+        # the chapter's pool.size(), pool.overflow(), ...
+        value = getattr(engine.pool, name)()
     except (AttributeError, TypeError) as error:
         return f"{type(error).__name__}: {error}"
     return str(value)
@@ -40,7 +42,8 @@ def chapter_counter(engine: Engine, name: str) -> str:
 
 
 def describe(url: str, poolclass: type[Pool]) -> list[str]:
-    """status() and the four counters of one pool class, with one connection checked out."""
+    """status() and the four counters of one pool class, with one
+    connection checked out."""
     engine = create_engine(url, poolclass=poolclass)
     try:
         with engine.connect() as conn:

@@ -1,1 +1,2 @@
-"""Examples for the page "Common patterns": web app, worker, serverless, SQLite."""
+"""Examples for the page "Common patterns":
+web app, worker, serverless, SQLite."""

@@ -1,7 +1,9 @@
-"""Serverless: warm invocations reuse the environment; NullPool vs a lazily created pooled engine.
+"""Serverless: warm invocations reuse the environment;
+NullPool vs a lazily created pooled engine.
 
 Run it:  python -m snippets.session_pool.patterns.serverless
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -12,10 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool, QueuePool
 
-INVOCATIONS = (
-    5,
-    3,
-)  # invocations served by each execution environment, one after the other
+# invocations served by each execution environment, one after the other
+INVOCATIONS = (5, 3)
 
 
 def error_name(error: BaseException) -> str:
@@ -28,7 +28,10 @@ def error_name(error: BaseException) -> str:
 
 
 def chapter_connect_args(url: str) -> str:
-    """Try the chapter's engine on this database; say what the driver made of connect_timeout."""
+    """Try the chapter's engine on this database.
+
+    Say what the driver made of connect_timeout.
+    """
     # --8<-- [start:chapter-engine]
     engine = create_engine(
         url, poolclass=NullPool, connect_args={"connect_timeout": 5}
@@ -55,16 +58,17 @@ def chapter_connect_args(url: str) -> str:
 def connect_args_for(url: str) -> dict[str, Any]:
     """The chapter's connect timeout, in the form each driver understands."""
     backend = make_url(url).get_backend_name()
-    if backend in (
-        "postgresql",
-        "mysql",
-    ):  # psycopg and PyMySQL: seconds to wait for a connect
+    # psycopg and PyMySQL: seconds to wait for a connect
+    if backend in ("postgresql", "mysql"):
         return {"connect_timeout": 5}
-    return {}  # sqlite3 opens a local file: no connect timeout (its `timeout` waits for locks)
+    # sqlite3 opens a local file: no connect timeout
+    # (its `timeout` waits for locks)
+    return {}
     # --8<-- [end:connect-args]
 
 
-# What the function's module keeps between invocations of one execution environment.
+# What the function's module keeps between invocations
+# of one execution environment.
 _engine: Engine | None = None
 opened = 0  # connections opened, counted by a `connect` event: the demo's meter
 
@@ -76,7 +80,10 @@ def count_connect(*_: object) -> None:
 
 # --8<-- [start:lazy-engine]
 def get_engine(url: str, **engine_args: Any) -> Engine:
-    """Create the engine on the first invocation in an environment; reuse it on warm ones."""
+    """Create the engine on the first invocation in an environment.
+
+    Reuse it on warm ones.
+    """
     global _engine
     if _engine is None:  # a cold start: the module's state is empty
         _engine = create_engine(
@@ -88,9 +95,8 @@ def get_engine(url: str, **engine_args: Any) -> Engine:
 
 def nullpool_handler(event: dict[str, Any], context: object) -> int:
     engine = get_engine(event["database_url"], poolclass=NullPool)
-    with (
-        engine.connect() as conn
-    ):  # NullPool: a new connection, closed again at the end
+    # NullPool: a new connection, closed again at the end
+    with engine.connect() as conn:
         return int(conn.execute(text("SELECT 1")).scalar_one())
 
 
@@ -99,25 +105,30 @@ def pooled_handler(event: dict[str, Any], context: object) -> int:
         event["database_url"],
         pool_size=1,  # an environment serves one invocation at a time
         max_overflow=0,
-        pool_pre_ping=True,  # the server may have closed it while the environment was frozen
+        # the server may have closed it while the environment was frozen
+        pool_pre_ping=True,
     )
-    with (
-        engine.connect() as conn
-    ):  # warm invocations reuse the connection the pool kept
+    # warm invocations reuse the connection the pool kept
+    with engine.connect() as conn:
         return int(conn.execute(text("SELECT 1")).scalar_one())
     # --8<-- [end:lazy-engine]
 
 
 def cold_start() -> None:
-    """Start a new execution environment: the module is loaded again, with empty state."""
+    """Start a new execution environment.
+
+    The module is loaded again, with empty state.
+    """
     global _engine
     if _engine is not None:
-        _engine.dispose()  # a real runtime just freezes or discards the old environment
+        # a real runtime just freezes or discards the old environment
+        _engine.dispose()
     _engine = None
 
 
 def kept_open() -> int:
-    """Connections the engine keeps open while the environment waits for the next invocation."""
+    """Connections the engine keeps open
+    while the environment waits for the next invocation."""
     pool = _engine.pool if _engine is not None else None
     return pool.checkedin() if isinstance(pool, QueuePool) else 0
 
@@ -127,9 +138,8 @@ def simulate(
 ) -> None:
     global opened
     print(title)
-    payload = {
-        "database_url": url
-    }  # what the runtime passes as the handler's `event`
+    # what the runtime passes as the handler's `event`
+    payload = {"database_url": url}
     try:
         for number, invocations in enumerate(INVOCATIONS, 1):
             cold_start()
@@ -141,13 +151,16 @@ def simulate(
                 timings.append((time.perf_counter() - start) * 1000)
             warm = sum(timings[1:]) / len(timings[1:])
             print(
-                f"  environment {number}: {invocations} invocations, {opened} connection(s) opened"
+                f"  environment {number}: {invocations} invocations, "
+                f"{opened} connection(s) opened"
             )
             print(
-                f"    first (cold) {timings[0]:.2f} ms, then {warm:.2f} ms per warm invocation"
+                f"    first (cold) {timings[0]:.2f} ms, "
+                f"then {warm:.2f} ms per warm invocation"
             )
             print(
-                f"    connections kept open while waiting for the next one: {kept_open()}"
+                "    connections kept open while waiting for the next one: "
+                f"{kept_open()}"
             )
     finally:
         cold_start()  # dispose the last environment's engine

@@ -1,4 +1,5 @@
-"""A shared-cache in-memory SQLite database lives only while a connection is open.
+"""A shared-cache in-memory SQLite database lives only while a connection is
+open.
 
 "file::memory:?cache=shared" lets several connections, and so several
 threads, share one in-memory database, and the URL gets QueuePool. SQLite
@@ -50,7 +51,8 @@ def main() -> None:
     engine = create_engine(URL)
     fill(engine)
     with engine.connect() as conn:
-        conn.invalidate()  # as after a disconnect error: the connection is closed
+        # as after a disconnect error: the connection is closed
+        conn.invalidate()
     print(
         f"rows after the pool's only connection was invalidated: {rows(engine)}"
     )
@@ -60,7 +62,8 @@ def main() -> None:
     fill(engine)
     time.sleep(RECYCLE + 0.1)
     print(
-        f"rows at the first checkout after pool_recycle={RECYCLE} s: {rows(engine)}"
+        f"rows at the first checkout after pool_recycle={RECYCLE} s: "
+        f"{rows(engine)}"
     )
     engine.dispose()
 

@@ -1,7 +1,9 @@
-"""SQLite in development: keep the default pool for a file; StaticPool only for sqlite:// tests.
+"""SQLite in development: keep the default pool for a file;
+StaticPool only for sqlite:// tests.
 
 Run it:  python -m snippets.session_pool.patterns.sqlite_dev
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -27,12 +29,12 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 
 def default_pool(url: str) -> None:
-    """What create_engine() picks for this URL, and (SQLite) the sqlite3 arguments it passes."""
+    """What create_engine() picks for this URL,
+    and (SQLite) the sqlite3 arguments it passes."""
     engine = create_engine(url)
     try:
-        print(
-            f"Default pool for {engine.dialect.name}: {type(engine.pool).__name__}"
-        )
+        pool_name = type(engine.pool).__name__
+        print(f"Default pool for {engine.dialect.name}: {pool_name}")
         if engine.dialect.name != "sqlite":
             return
         _, kwargs = engine.dialect.create_connect_args(engine.url)
@@ -59,7 +61,10 @@ def default_pool(url: str) -> None:
 
 # --8<-- [start:chapter-engine]
 def chapter_engine(url: str) -> Engine:
-    """The chapter's "SQLite development" engine (check_same_thread exists only in sqlite3)."""
+    """The chapter's "SQLite development" engine.
+
+    check_same_thread exists only in sqlite3.
+    """
     sqlite = make_url(url).get_backend_name() == "sqlite"
     connect_args = {"check_same_thread": False} if sqlite else {}
     return create_engine(url, poolclass=StaticPool, connect_args=connect_args)
@@ -71,7 +76,10 @@ def rows(n: int) -> str:
 
 
 def lost_commit(engine: Engine) -> tuple[int, int]:
-    """Two Sessions: s1 inserts, s2 reads and rolls back, s1 commits. What s2 saw, what is left."""
+    """Two Sessions: s1 inserts, s2 reads and rolls back, s1 commits.
+
+    What s2 saw, what is left.
+    """
     metadata = MetaData()
     table = Table(
         f"patterns_demo_{uuid.uuid4().hex[:8]}", metadata, Column("id", Integer)
@@ -82,9 +90,8 @@ def lost_commit(engine: Engine) -> tuple[int, int]:
         # --8<-- [start:two-sessions]
         with Session(engine) as s1, Session(engine) as s2:
             s1.execute(insert(table).values(id=1))  # not committed yet
-            seen_by_s2 = s2.execute(
-                count
-            ).scalar_one()  # s2 starts its own transaction ...
+            # s2 starts its own transaction ...
+            seen_by_s2 = s2.execute(count).scalar_one()
             s2.rollback()  # ... and rolls it back
             s1.commit()  # "succeeds"
         with engine.connect() as conn:
@@ -96,23 +103,20 @@ def lost_commit(engine: Engine) -> tuple[int, int]:
 
 
 def count_rows(engine: Engine, other_thread: bool) -> str:
-    """Count the rows of table `t` through a new checkout, in this thread or another one."""
+    """Count the rows of table `t` through a new checkout,
+    in this thread or another one."""
     answer: list[str] = []
 
     def count() -> None:
         with engine.connect() as conn:
             try:
-                answer.append(
-                    rows(
-                        conn.execute(
-                            text("SELECT count(*) FROM t")
-                        ).scalar_one()
-                    )
-                )
+                n = conn.execute(text("SELECT count(*) FROM t")).scalar_one()
+                answer.append(rows(n))
             except OperationalError as error:
                 answer.append(f"sqlalchemy.exc.OperationalError: {error.orig}")
             if other_thread and isinstance(engine.pool, SingletonThreadPool):
-                conn.invalidate()  # this thread's own sqlite3 connection: close it in this thread
+                # this thread's own sqlite3 connection: close it in this thread
+                conn.invalidate()
 
     if other_thread:
         thread = threading.Thread(target=count)
@@ -129,12 +133,10 @@ def memory_database(engine: Engine, note: str = "") -> None:
         with engine.begin() as conn:  # one checkout creates a table and a row
             conn.execute(text("CREATE TABLE t (id INTEGER)"))
             conn.execute(text("INSERT INTO t VALUES (1)"))
-        print(
-            f"  next checkout, same thread: {count_rows(engine, other_thread=False)}"
-        )
-        print(
-            f"  next checkout, another thread: {count_rows(engine, other_thread=True)}"
-        )
+        same = count_rows(engine, other_thread=False)
+        print(f"  next checkout, same thread: {same}")
+        other = count_rows(engine, other_thread=True)
+        print(f"  next checkout, another thread: {other}")
     finally:
         engine.dispose()
 
@@ -153,7 +155,8 @@ def main() -> None:
             seen, left = lost_commit(engine)
             pool = type(engine.pool).__name__
             print(
-                f"  {label} ({pool}): s2 saw {rows(seen)}, the table keeps {rows(left)}"
+                f"  {label} ({pool}): s2 saw {rows(seen)}, "
+                f"the table keeps {rows(left)}"
             )
         finally:
             engine.dispose()
@@ -161,12 +164,12 @@ def main() -> None:
     # --8<-- [start:memory-engines]
     in_tests = create_engine(
         "sqlite://",  # in memory: the database lives as long as its connection
-        poolclass=StaticPool,  # one connection, so one database, for every checkout
+        # one connection, so one database, for every checkout
+        poolclass=StaticPool,
         connect_args={"check_same_thread": False},
     )
-    default = create_engine(
-        "sqlite://"
-    )  # SingletonThreadPool: one connection per thread
+    # SingletonThreadPool: one connection per thread
+    default = create_engine("sqlite://")
     # --8<-- [end:memory-engines]
     memory_database(in_tests)
     memory_database(default, " (the default)")

@@ -1,7 +1,9 @@
-"""A web app: one Session per request, a pool that caps connections, and 503 on pool_timeout.
+"""A web app: one Session per request, a pool that caps connections,
+and 503 on pool_timeout.
 
 Run it:  python -m snippets.session_pool.patterns.web_app
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import asyncio
@@ -21,14 +23,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 # --8<-- [start:chapter-settings]
-# The chapter's settings for a web app. Every limit here is PER PROCESS: each uvicorn or
-# gunicorn worker process builds its own engine, so N workers may open N * 30 connections.
+# The chapter's settings for a web app. Every limit here is PER PROCESS:
+# each uvicorn or gunicorn worker process builds its own engine, so
+# N workers may open N * 30 connections.
 CHAPTER_SETTINGS: dict[str, Any] = {
-    "pool_size": 20,  # idle connections the pool keeps (it opens them only when needed)
-    "max_overflow": 10,  # extra connections under load: 20 + 10 = 30 at most
-    "pool_timeout": 10,  # seconds a request waits for a free connection before TimeoutError
-    "pool_recycle": 3600,  # replace a connection older than 1 h, when it is checked out
-    "pool_pre_ping": True,  # test a pooled connection before lending it out
+    # idle connections the pool keeps (it opens them only when needed)
+    "pool_size": 20,
+    # extra connections under load: 20 + 10 = 30 at most
+    "max_overflow": 10,
+    # seconds a request waits for a free connection before TimeoutError
+    "pool_timeout": 10,
+    # replace a connection older than 1 h, when it is checked out
+    "pool_recycle": 3600,
+    # test a pooled connection before lending it out
+    "pool_pre_ping": True,
 }
 WORKER_PROCESSES = 4  # e.g. gunicorn -w 4, or uvicorn --workers 4
 # --8<-- [end:chapter-settings]
@@ -36,14 +44,15 @@ WORKER_PROCESSES = 4  # e.g. gunicorn -w 4, or uvicorn --workers 4
 
 # --8<-- [start:create-app]
 def create_app(url: str, **pool_settings: Any) -> FastAPI:
-    engine = create_engine(
-        url, **pool_settings
-    )  # once per process, at start-up
+    # once per process, at start-up
+    engine = create_engine(url, **pool_settings)
     SessionLocal = sessionmaker(bind=engine)
 
     def get_session() -> Iterator[Session]:
-        with SessionLocal() as session:  # one Session per request ...
-            yield session  # ... closed after the request: its connection goes back
+        # one Session per request, closed after the request:
+        # its connection goes back to the pool
+        with SessionLocal() as session:
+            yield session
 
     app = FastAPI()
     app.state.engine = engine
@@ -52,17 +61,14 @@ def create_app(url: str, **pool_settings: Any) -> FastAPI:
     def work(
         session: Annotated[Session, Depends(get_session)], seconds: float
     ) -> dict[str, int]:
-        value = session.execute(
-            text("SELECT 1")
-        ).scalar_one()  # checks out a connection
-        time.sleep(
-            seconds
-        )  # the rest of the request: the Session still holds the connection
+        # checks out a connection
+        value = session.execute(text("SELECT 1")).scalar_one()
+        # the rest of the request: the Session still holds the connection
+        time.sleep(seconds)
         return {"value": value}
 
-    @app.exception_handler(
-        exc.TimeoutError
-    )  # no free connection within pool_timeout
+    # no free connection within pool_timeout
+    @app.exception_handler(exc.TimeoutError)
     async def pool_timeout(
         request: Request, error: exc.TimeoutError
     ) -> JSONResponse:
@@ -77,7 +83,8 @@ def create_app(url: str, **pool_settings: Any) -> FastAPI:
 
 @dataclass
 class PoolWatch:
-    """Counts the connections the pool opens and the most it lends out at the same time."""
+    """Counts the connections the pool opens and the most it lends out
+    at the same time."""
 
     opened: int = 0
     checked_out: int = 0
@@ -111,8 +118,10 @@ class Reply:
 
 
 async def send_at_once(app: FastAPI, requests: int, hold: float) -> list[Reply]:
-    """Send `requests` requests to the app at once; each one holds its connection `hold` s."""
-    # ASGITransport hands each request straight to the app, as a server such as uvicorn does
+    """Send `requests` requests to the app at once; each one holds its
+    connection `hold` s."""
+    # ASGITransport hands each request straight to the app, as a server
+    # such as uvicorn does
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://app"
@@ -136,7 +145,8 @@ def statuses(replies: list[Reply]) -> str:
 
 
 def server_max_connections(url: str) -> int | None:
-    """The server's connection limit, shared by every process; None for SQLite (no server)."""
+    """The server's connection limit, shared by every process;
+    None for SQLite (no server)."""
     queries = {
         "postgresql": "SHOW max_connections",
         "mysql": "SELECT @@max_connections",
@@ -167,23 +177,25 @@ def within_capacity(url: str) -> None:
     watch = PoolWatch()
     watch.attach(engine)
     limit = settings["pool_size"] + settings["max_overflow"]
-    requests = (
-        limit + 2
-    )  # two more than the pool may open: they wait for a returned one
+    # two more than the pool may open: they wait for a returned one
+    requests = limit + 2
     hold = 0.1
     try:
         replies = asyncio.run(send_at_once(app, requests, hold))
         print(
             f"Within capacity: pool_size={settings['pool_size']},"
-            f" max_overflow={settings['max_overflow']} (at most {limit} connections)"
+            f" max_overflow={settings['max_overflow']}"
+            f" (at most {limit} connections)"
         )
         print(
-            f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms"
+            f"  {requests} requests at once,"
+            f" each holds its connection {hold * 1000:.0f} ms"
         )
         print(f"  responses: {statuses(replies)}")
         print(f"  connections opened: {watch.opened}")
         print(
-            f"  most connections checked out at once: {watch.peak} (limit {limit})"
+            f"  most connections checked out at once: {watch.peak}"
+            f" (limit {limit})"
         )
         pool = engine.pool
         assert isinstance(pool, QueuePool)
@@ -202,19 +214,20 @@ def beyond_capacity(url: str) -> None:
         replies = asyncio.run(send_at_once(app, requests, hold))
         print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.1")
         print(
-            f"  {requests} requests at once, each holds its connection {hold * 1000:.0f} ms"
+            f"  {requests} requests at once,"
+            f" each holds its connection {hold * 1000:.0f} ms"
         )
         print(f"  responses: {statuses(replies)}")
         for status in sorted({r.status for r in replies}):
             times = [r.seconds for r in replies if r.status == status]
             print(
-                f"  {status} answered after {min(times):.2f} to {max(times):.2f} s"
+                f"  {status} answered after"
+                f" {min(times):.2f} to {max(times):.2f} s"
             )
         failed = [r for r in replies if r.status == 503]
         if failed:
-            print(
-                f"  503 body: {failed[0].body['error']}: {failed[0].body['detail']}"
-            )
+            body = failed[0].body
+            print(f"  503 body: {body['error']}: {body['detail']}")
     finally:
         engine.dispose()
 
@@ -228,7 +241,8 @@ def budget(url: str) -> None:
         f"The chapter's settings: at most {per_process} connections per process"
     )
     print(
-        f"  {WORKER_PROCESSES} worker processes: up to {total} connections on the server"
+        f"  {WORKER_PROCESSES} worker processes:"
+        f" up to {total} connections on the server"
     )
     limit = server_max_connections(url)
     if limit is None:

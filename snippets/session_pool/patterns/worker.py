@@ -1,7 +1,10 @@
-"""Forked worker processes must not use the parent's pooled connections: dispose(close=False).
+"""Forked worker processes must not use the parent's pooled connections.
+
+The fix: engine.dispose(close=False) in each worker process.
 
 Run it:  python -m snippets.session_pool.patterns.worker
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import multiprocessing
@@ -18,30 +21,32 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # --8<-- [start:worker-settings]
-# The chapter's settings for a background worker. Like every pool setting, they hold per
-# process: a worker started with 8 processes has 8 pools, up to 8 * (5 + 5) connections.
+# The chapter's settings for a background worker. Like every pool setting,
+# they hold per process: a worker started with 8 processes has 8 pools,
+# up to 8 * (5 + 5) connections.
 WORKER_SETTINGS: dict[str, Any] = {
     "pool_size": 5,  # idle connections kept per process
     "max_overflow": 5,  # 10 connections at most per process
-    "pool_timeout": 30,  # a task may wait longer for a connection than a web request
-    "pool_recycle": 1800,  # a choice, not a magic number: stay below the shortest idle
-    # timeout between you and the server (MySQL wait_timeout, a proxy, a firewall)
-    "pool_pre_ping": True,  # replaces connections that died while idle in the pool;
+    # a task may wait longer for a connection than a web request
+    "pool_timeout": 30,
+    # a choice, not a magic number: stay below the shortest idle timeout
+    # between you and the server (MySQL wait_timeout, a proxy, a firewall)
+    "pool_recycle": 1800,
+    # replaces connections that died while idle in the pool;
     # it does NOT notice a connection that another process is using too
+    "pool_pre_ping": True,
 }
 # --8<-- [end:worker-settings]
 
-_engine: Engine | None = (
-    None  # the worker's engine: set by make_engine(), inherited by fork
-)
+# the worker's engine: set by make_engine(), inherited by fork
+_engine: Engine | None = None
 
 
 def remember_creator(
     dbapi_connection: Any, connection_record: ConnectionPoolEntry
 ) -> None:
-    connection_record.info["opened_by_pid"] = (
-        os.getpid()
-    )  # stays with this DBAPI connection
+    # stays with this DBAPI connection
+    connection_record.info["opened_by_pid"] = os.getpid()
 
 
 def make_engine(url: str) -> Engine:
@@ -57,11 +62,16 @@ def get_engine() -> Engine:
 
 
 def session_id(conn: Connection) -> str:
-    """How the server names this connection's session (SQLite: the DBAPI object's id)."""
+    """How the server names this connection's session.
+
+    (SQLite: the DBAPI object's id.)
+    """
     if conn.dialect.name == "postgresql":
-        return f"pg_backend_pid() {conn.execute(text('SELECT pg_backend_pid()')).scalar_one()}"
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        return f"pg_backend_pid() {pid}"
     if conn.dialect.name in {"mysql", "mariadb"}:
-        return f"CONNECTION_ID() {conn.execute(text('SELECT CONNECTION_ID()')).scalar_one()}"
+        cid = conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        return f"CONNECTION_ID() {cid}"
     return f"id(sqlite3 connection) {id(conn.connection.dbapi_connection)}"
 
 
@@ -83,7 +93,8 @@ class Checkout:
 
 
 def task(seconds: float = 0.0) -> Checkout:
-    """A unit of work: check out a connection, ask the server who we are, hold it a moment."""
+    """A unit of work: check out a connection, ask the server who we are,
+    hold it a moment."""
     with get_engine().connect() as conn:
         opened_by = conn.connection.info["opened_by_pid"]
         found = Checkout(os.getpid(), os.getppid(), opened_by, session_id(conn))
@@ -93,19 +104,21 @@ def task(seconds: float = 0.0) -> Checkout:
 
 # --8<-- [start:dispose-in-child]
 def init_worker() -> None:
-    """Pool initializer: runs once in each new worker process, right after the fork."""
+    """Pool initializer: runs once in each new worker process,
+    right after the fork."""
     engine = get_engine()
-    engine.dispose(
-        close=False
-    )  # forget the parent's connections; do not close them
-    # close this process's own connections when it exits after pool.close() and pool.join();
-    # atexit handlers do not run in forked worker processes, multiprocessing's Finalize does
+    # forget the parent's connections; do not close them
+    engine.dispose(close=False)
+    # close this process's own connections when it exits after pool.close()
+    # and pool.join(); atexit handlers do not run in forked worker processes,
+    # multiprocessing's Finalize does
     multiprocessing.util.Finalize(None, engine.dispose, exitpriority=0)
     # --8<-- [end:dispose-in-child]
 
 
 def init_worker_closing() -> None:
-    """The same with dispose() (close=True): closes connections the parent still uses."""
+    """The same with dispose() (close=True): closes connections the parent
+    still uses."""
     engine = get_engine()
     engine.dispose()
     multiprocessing.util.Finalize(None, engine.dispose, exitpriority=0)
@@ -119,9 +132,8 @@ def run(
 
     @event.listens_for(engine, "handle_error")
     def on_error(context: ExceptionContext) -> None:
-        if (
-            context.is_pre_ping
-        ):  # the pre-ping's own error, before the pool reconnects
+        # the pre-ping's own error, before the pool reconnects
+        if context.is_pre_ping:
             error = context.original_exception
             ping_errors.append(
                 f"{type(error).__module__}.{type(error).__name__}: {error}"
@@ -129,9 +141,8 @@ def run(
 
     try:
         print(title)
-        before = (
-            task()
-        )  # the parent uses the engine: its pool now holds an open connection
+        # the parent uses the engine: its pool now holds an open connection
+        before = task()
         print(before.describe("parent"))
         # --8<-- [start:fork-pool]
         context = multiprocessing.get_context("fork")
@@ -159,24 +170,24 @@ def run(
         )
         print(f"  {'parent, after:':<18} {after.session}, {same}")
         for error in ping_errors:
-            print(
-                f"    because the pre-ping on checkout failed: {error.splitlines()[0]}"
-            )
+            first_line = error.splitlines()[0]
+            print(f"    because the pre-ping on checkout failed: {first_line}")
     finally:
         engine.dispose()
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    default = multiprocessing.get_all_start_methods()[
-        0
-    ]  # this Python's default here
+    # this Python's default here
+    default = multiprocessing.get_all_start_methods()[0]
     print(
-        f"Python {platform.python_version()}: default start method {default!r}; ",
+        f"Python {platform.python_version()}: "
+        f"default start method {default!r}; ",
         end="",
     )
     print("these workers use 'fork' explicitly\n")
-    # one worker only: two processes using one connection AT THE SAME TIME corrupt its stream
+    # one worker only: two processes using one connection AT THE SAME TIME
+    # corrupt its stream
     run(url, "1. Fork, nothing else (the chapter's worker):", None, processes=1)
     print()
     run(

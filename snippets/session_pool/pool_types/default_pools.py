@@ -1,7 +1,8 @@
 """Which pool class create_engine() really picks for each kind of database URL.
 
 Run it:  python -m snippets.session_pool.pool_types.default_pools
-It creates engines but opens no connection, so no server is needed. Prints a Markdown table.
+It creates engines but opens no connection, so no server is needed.
+Prints a Markdown table.
 """
 
 # backends: sqlite
@@ -31,7 +32,8 @@ ASYNC_URLS = [
 
 
 def sync_pool(url: str) -> tuple[str, list[str]]:
-    """The pool class create_engine() picks for `url`, and the warnings it emits."""
+    """The pool class create_engine() picks for `url`, and the warnings it
+    emits."""
     # --8<-- [start:sync]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -72,12 +74,12 @@ def main() -> None:
         print(f"| `{shown}` | `create_engine()` | `{pool_class}`{mark} |")
         warned += [(shown, note) for note in notes]
     for async_url in ASYNC_URLS:
-        print(
-            f"| `{async_url}` | `create_async_engine()` | `{async_pool(async_url)}` |"
-        )
+        pool_class = async_pool(async_url)
+        print(f"| `{async_url}` | `create_async_engine()` | `{pool_class}` |")
     for warned_url, note in warned:
         print(
-            f"\nWarning emitted by `create_engine()` for `{warned_url}`:\n\n> {note}"
+            f"\nWarning emitted by `create_engine()` for `{warned_url}`:"
+            f"\n\n> {note}"
         )
 
 

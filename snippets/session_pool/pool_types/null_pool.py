@@ -1,7 +1,9 @@
-"""NullPool: every checkout opens a new DBAPI connection, every return closes it.
+"""NullPool: every checkout opens a new DBAPI connection, every return
+closes it.
 
 Run it:  python -m snippets.session_pool.pool_types.null_pool
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -16,7 +18,8 @@ CHECKOUTS = 5
 def count_pool_events(
     engine: Engine, checkouts: int = CHECKOUTS
 ) -> Counter[str]:
-    """Borrow a connection `checkouts` times; count what the pool did with DBAPI connections."""
+    """Borrow a connection `checkouts` times; count what the pool did with
+    DBAPI connections."""
     seen: Counter[str] = Counter()
     for name in ("connect", "checkout", "close"):
         event.listen(engine, name, lambda *_, name=name: seen.update([name]))
@@ -30,7 +33,8 @@ def report(label: str, engine: Engine) -> None:
     seen = count_pool_events(engine)
     print(f"{label}: {type(engine.pool).__name__}")
     print(
-        f"  checkouts: {seen['checkout']}, DBAPI connections opened: {seen['connect']}, "
+        f"  checkouts: {seen['checkout']}, "
+        f"DBAPI connections opened: {seen['connect']}, "
         f"closed: {seen['close']}"
     )
     print(f"  pool status afterwards: {engine.pool.status()}")

@@ -1,4 +1,5 @@
-"""Where the "use NullPool behind another pool" advice comes from, quoted from the source.
+"""Where the "use NullPool behind another pool" advice comes from, quoted
+from the source.
 
 SQLAlchemy's dialect documentation lives in each dialect module's docstring.
 This program prints the two passages that recommend NullPool when another
@@ -16,8 +17,9 @@ from sqlalchemy.dialects.postgresql import asyncpg, psycopg
 
 
 def excerpt(doc: str, first: str, stop: str = "") -> str:
-    """The lines of `doc` from the one containing `first` up to the one containing
-    `stop` (by default, up to the paragraph's end: the next blank line)."""
+    """The lines of `doc` from the one containing `first` up to the one
+    containing `stop` (by default, up to the paragraph's end: the next blank
+    line)."""
     lines = doc.splitlines()
     start = next(n for n, line in enumerate(lines) if first in line)
     end = next(

@@ -1,7 +1,9 @@
-"""The pool classes the chapter leaves out: SingletonThreadPool, AssertionPool, the async pool.
+"""The pool classes the chapter leaves out: SingletonThreadPool,
+AssertionPool, the async pool.
 
 Run it:  python -m snippets.session_pool.pool_types.other_pools
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import asyncio
@@ -15,12 +17,14 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import AssertionPool, QueuePool, SingletonThreadPool
 
-# The async demo only creates engines, it connects to nothing; aiosqlite ships with this guide.
+# The async demo only creates engines, it connects to nothing;
+# aiosqlite ships with this guide.
 ASYNC_URL = "sqlite+aiosqlite:///pooling_guide.db"
 
 
 def dbapi_connection(engine: Engine) -> DBAPIConnection | None:
-    """Borrow a connection, give it back, and return the DBAPI connection that served it."""
+    """Borrow a connection, give it back, and return the DBAPI connection
+    that served it."""
     with engine.connect() as conn:
         return conn.connection.dbapi_connection
 
@@ -37,7 +41,8 @@ def singleton_thread_pool(url: str) -> None:
     worker.start()
     worker.join()
     print(
-        f"  main thread, two checkouts, one DBAPI connection: {main_1 is main_2}"
+        "  main thread, two checkouts, one DBAPI connection: "
+        f"{main_1 is main_2}"
     )
     print(f"  another thread got the same one: {in_thread[0] is main_1}")
     # --8<-- [end:singleton-thread]
@@ -59,12 +64,12 @@ def assertion_pool(url: str) -> None:
     engine = create_engine(url, poolclass=AssertionPool)
     with engine.connect():
         try:
-            with (
-                engine.connect()
-            ):  # a second connection while the first is still out
+            # a second connection while the first is still out
+            with engine.connect():
                 pass
         except AssertionError as error:
-            # the message carries the stack of the first checkout: where it was taken
+            # the message carries the stack of the first checkout:
+            # where it was taken
             message = (
                 str(error)
                 .replace(str(Path(__file__)), Path(__file__).name)
@@ -83,29 +88,28 @@ def async_pools() -> None:
     try:
         create_async_engine(ASYNC_URL, poolclass=QueuePool)
     except exc.ArgumentError as error:
-        print(
-            f"  poolclass=QueuePool: {type(error).__module__}.{type(error).__name__}: {error}"
-        )
+        error_type = f"{type(error).__module__}.{type(error).__name__}"
+        print(f"  poolclass=QueuePool: {error_type}: {error}")
     # --8<-- [end:async]
 
 
 def removed_in_2_1() -> None:
     # --8<-- [start:removed]
     try:
-        from sqlalchemy.pool import FallbackAsyncAdaptedQueuePool  # type: ignore[attr-defined]
+        from sqlalchemy.pool import (  # type: ignore[attr-defined]
+            FallbackAsyncAdaptedQueuePool,
+        )
     except ImportError as error:
-        message = str(error).split(" (")[
-            0
-        ]  # without the file path that follows
+        # without the file path that follows
+        message = str(error).split(" (")[0]
         print(f"  {type(error).__name__}: {message}")
     else:
         print(f"  still there: {FallbackAsyncAdaptedQueuePool.__name__}")
     try:  # the engine argument that used that pool
         create_engine("sqlite+aiosqlite://", async_fallback=True)
     except TypeError as error:
-        print(
-            f"  async_fallback=True: {type(error).__name__}: {str(error).split(' sent')[0]}"
-        )
+        message = str(error).split(" sent")[0]
+        print(f"  async_fallback=True: {type(error).__name__}: {message}")
     # --8<-- [end:removed]
 
 
@@ -116,11 +120,13 @@ def main() -> None:
     print("AssertionPool: at most one connection checked out")
     assertion_pool(url)
     print(
-        f"AsyncAdaptedQueuePool: the asyncio default ({ASYNC_URL}, not connected)"
+        "AsyncAdaptedQueuePool: the asyncio default "
+        f"({ASYNC_URL}, not connected)"
     )
     async_pools()
     print(
-        f"FallbackAsyncAdaptedQueuePool, in SQLAlchemy {sqlalchemy.__version__}:"
+        "FallbackAsyncAdaptedQueuePool, in SQLAlchemy "
+        f"{sqlalchemy.__version__}:"
     )
     removed_in_2_1()
 

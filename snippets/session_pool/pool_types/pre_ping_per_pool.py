@@ -62,7 +62,8 @@ def main() -> None:
                 conn.execute(text("SELECT 1"))
         engine.dispose()
         print(
-            f"  {pool_class.__name__:<10} connections opened: {counts['connects']},"
+            f"  {pool_class.__name__:<10} "
+            f"connections opened: {counts['connects']},"
             f" pre-pings sent: {counts['pings']}"
         )
     # What the installed SQLAlchemy says of StaticPool and reconnecting:

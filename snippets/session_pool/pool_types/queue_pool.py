@@ -1,7 +1,10 @@
-"""QueuePool, written out explicitly, is the default pool: lazy (starts empty) and bounded.
+"""QueuePool, written out explicitly, is the default pool.
+
+It is lazy (starts empty) and bounded.
 
 Run it:  python -m snippets.session_pool.pool_types.queue_pool
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -18,20 +21,23 @@ def explicit_engine(url: str) -> Engine:
         poolclass=QueuePool,  # explicit, but it is the default
         pool_size=5,
         max_overflow=10,
-        pool_timeout=0.2,  # not in the chapter: only so that this demo fails fast
+        # not in the chapter: only so that this demo fails fast
+        pool_timeout=0.2,
     )
     # --8<-- [end:explicit]
     return engine
 
 
 def default_engine(url: str) -> Engine:
-    return create_engine(
-        url, pool_timeout=0.2
-    )  # everything else left at its default
+    # everything else left at its default
+    return create_engine(url, pool_timeout=0.2)
 
 
 def fill_the_pool(engine: Engine) -> None:
-    """Check out connections until the pool refuses one; print what the pool did."""
+    """Check out connections until the pool refuses one.
+
+    Print what the pool did.
+    """
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     opened = 0
@@ -48,17 +54,16 @@ def fill_the_pool(engine: Engine) -> None:
     with ExitStack() as held:
         while True:
             try:
-                held.enter_context(
-                    engine.connect()
-                )  # keep every connection checked out
+                # keep every connection checked out
+                held.enter_context(engine.connect())
             except exc.TimeoutError as error:
                 print(f"  checkout no. {pool.checkedout() + 1} refused:")
-                print(
-                    f"    {type(error).__module__}.{type(error).__name__}: {error}"
-                )
+                error_type = f"{type(error).__module__}.{type(error).__name__}"
+                print(f"    {error_type}: {error}")
                 break
         print(
-            f"  while held: connections opened: {opened}, checked out: {pool.checkedout()}"
+            f"  while held: connections opened: {opened}, "
+            f"checked out: {pool.checkedout()}"
         )
     # --8<-- [end:fill]
     print(f"  all given back: still open in the pool: {pool.checkedin()}")

@@ -1,4 +1,5 @@
-"""Which create_engine() pool arguments each pool class accepts, found by trying every pair.
+"""Which create_engine() pool arguments each pool class accepts, found by
+trying every pair.
 
 Run it:  python -m snippets.session_pool.pool_types.rejected_arguments
 It creates engines but opens no connection. Prints a Markdown table.
@@ -39,7 +40,8 @@ ARGUMENTS: dict[str, Any] = {
 def try_argument(
     url: str, pool_class: type[Pool], name: str, value: Any
 ) -> str | None:
-    """None if create_engine() accepts the argument with this pool class, else the error text."""
+    """None if create_engine() accepts the argument with this pool class,
+    else the error text."""
     # --8<-- [start:try]
     try:
         engine = create_engine(url, poolclass=pool_class, **{name: value})
@@ -66,7 +68,8 @@ def main() -> None:
                 errors.append(error)
         print(f"| `{pool_class.__name__}` | " + " | ".join(cells) + " |")
     print(
-        "\nEach **TypeError** comes from `create_engine()` itself, before any connection is"
+        "\nEach **TypeError** comes from `create_engine()` itself,"
+        " before any connection is"
     )
     print("made, and names the argument and the pool class:\n")
     print(f"> `TypeError: {errors[0]}`\n")

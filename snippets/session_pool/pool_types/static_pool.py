@@ -1,7 +1,9 @@
-"""StaticPool: exactly one DBAPI connection, handed to every checkout, on any database.
+"""StaticPool: exactly one DBAPI connection, handed to every checkout, on any
+database.
 
 Run it:  python -m snippets.session_pool.pool_types.static_pool
-Set DATABASE_URL to try another database, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
+Set DATABASE_URL to try another database, e.g.
+postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
@@ -16,7 +18,8 @@ SESSION_ID_SQL = {
 
 
 def session_id(conn: Connection) -> str:
-    """The server's id for this connection's session; SQLite has no server, so no id."""
+    """The server's id for this connection's session; SQLite has no server,
+    so no id."""
     sql = SESSION_ID_SQL.get(conn.dialect.name)
     if sql is None:
         return "SQLite (no server session id to show)"
