@@ -26,6 +26,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from textwrap import indent
 from typing import Any
@@ -107,9 +108,12 @@ def format_output(
         raise SuperFencesException(str(error)) from None
     shown = [_show(request.module, database, request.render) for database in request.databases]
     if len(shown) == 1:
-        return _to_html(shown[0][1])
-    tabs = "\n".join(f'=== "{label}"\n\n{indent(body, "    ")}\n' for label, body in shown)
-    return _to_html(tabs)
+        html = _to_html(shown[0][1])
+    else:
+        tabs = "\n".join(f'=== "{label}"\n\n{indent(body, "    ")}\n' for label, body in shown)
+        html = _to_html(tabs)
+    # the class lets docs/stylesheets/extra.css wrap long output lines
+    return f'<div class="example-output">{html}</div>'
 
 
 def format_verified_on(src: str, language: str, class_name: str, *_: Any, **__: Any) -> str:
@@ -220,3 +224,57 @@ def _to_html(text: str) -> str:
     html: str = _converter().reset().convert(text)
     # Tab ids restart at 1 in every conversion: keep them apart from the page's own tabs.
     return html.replace("__tabbed_", f"__tabbed_output{next(_tab_sets)}_")
+
+
+# ```python blocks: a slice's title links to its whole file, which is shown whole, collapsed,
+# on the page that teaches it (a listing). Anchors are derived from the file's path.
+_INCLUDE = re.compile(r'^\s*--8<-- "(?P<path>snippets/[^":]+\.py)"\s*$', re.MULTILINE)
+_SECTION_MARKER = re.compile(r"^[ \t]*# --8<-- \[(?:start|end):[^\]]*\][ \t]*\n", re.MULTILINE)
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def listing_anchor(path: str) -> str:
+    """``snippets/session_pool/lifecycle/pool_events.py`` -> ``file-lifecycle-pool_events``."""
+    parts = Path(path).with_suffix("").parts
+    return "file-" + "-".join(parts[2:] if parts[:2] == ("snippets", "session_pool") else parts)
+
+
+def listing_pages() -> dict[str, str]:
+    """Each file shown whole on a page -> that page's URL path from the site root."""
+    pages = sorted(DOCS.glob("*.md"))
+    return _listing_pages(tuple((page, page.stat().st_mtime_ns) for page in pages))
+
+
+@functools.cache
+def _listing_pages(pages: tuple[tuple[Path, int], ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for page, _ in pages:
+        url = "" if page.stem == "index" else f"{page.stem}/"
+        for match in _INCLUDE.finditer(page.read_text(encoding="utf-8")):
+            found.setdefault(match["path"], url)
+    return found
+
+
+def format_python(
+    src: str, language: str, class_name: str, options: dict[str, str], md: Any, **kwargs: Any
+) -> str:
+    """Highlight as any fence does; link a slice's title to the whole file's listing."""
+    title = options.get("title", "")
+    page = listing_pages().get(title) if title.startswith("snippets/") else None
+    if page is not None:
+        file = (DOCS.parent / title).read_text(encoding="utf-8")
+        whole = _SECTION_MARKER.sub("", file).strip() == src.strip()
+        anchor = listing_anchor(title)
+        # on a phone a long path breaks after a slash, never inside a name
+        shown = escape(title).replace("/", "/<wbr>")
+        if whole:
+            kwargs["id_value"] = anchor
+        else:
+            # relative to the page's own URL (/<page>/ or /): ../ is the site root either way
+            shown = f'<a href="../{page}#{anchor}" title="The whole file">{shown}</a>'
+        options["title"] = shown
+        options["title_mode"] = "html"
+    highlight: str = md.preprocessors["fenced_code_block"].highlight(
+        src, language, options, md, **kwargs
+    )
+    return highlight
