@@ -172,6 +172,13 @@ def source_files(module: str) -> list[Path]:
     return [found[name] for name in sorted(found)]
 
 
+def imported_modules(module: str) -> set[str]:
+    """Every module the example and its snippets modules import."""
+    return {
+        name for path in source_files(module) for name in _imports(path, path.stat().st_mtime_ns)
+    }
+
+
 @functools.lru_cache(maxsize=1024)
 def _imports(path: Path, _mtime: int) -> list[str]:
     """The modules a file imports, and the names it imports from them (maybe modules too)."""

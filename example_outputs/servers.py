@@ -12,12 +12,18 @@ import contextlib
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 # The examples' own default, a file in the working directory: every run gets a scratch folder.
 SQLITE_URL = "sqlite:///pooling_guide.db"
 DRIVERS = {"psycopg": "psycopg", "pymysql": "PyMySQL", "pysqlite": "sqlite3"}
+# Drivers an example imports to connect by itself (async_creator): module -> (package, database)
+IMPORTED_DRIVERS = {
+    "aiomysql": ("aiomysql", "mysql"),
+    "aiosqlite": ("aiosqlite", "sqlite"),
+    "psycopg_pool": ("psycopg-pool", "postgresql"),
+}
 
 
 def server_url(database: str) -> str | None:
@@ -52,15 +58,23 @@ def server_version(database: str, url: str | None) -> str:
     return "MySQL " + reported.split("-")[0]  # 8.4.3
 
 
-def driver_versions(url: str) -> str:
-    """SQLAlchemy and the DBAPI driver the URL names, with their installed versions."""
+def driver_versions(url: str, imports: Iterable[str] = ()) -> str:
+    """SQLAlchemy, the DBAPI driver the URL names and the ``IMPORTED_DRIVERS`` for its database
+    among ``imports`` (the example's imported modules), with their installed versions."""
     from importlib.metadata import version
 
     from sqlalchemy import make_url
 
-    driver = DRIVERS[make_url(url).get_driver_name()]
-    driver_version = "(standard library)" if driver == "sqlite3" else version(driver)
-    return f"SQLAlchemy {version('SQLAlchemy')}, {driver} {driver_version}"
+    parsed = make_url(url)
+    driver = DRIVERS[parsed.get_driver_name()]
+    found = [
+        f"SQLAlchemy {version('SQLAlchemy')}",
+        f"{driver} {'(standard library)' if driver == 'sqlite3' else version(driver)}",
+    ]
+    for module, (package, database) in IMPORTED_DRIVERS.items():
+        if module in imports and database == parsed.get_backend_name():
+            found.append(f"{package} {version(package)}")
+    return ", ".join(found)
 
 
 @contextlib.contextmanager

@@ -6,21 +6,36 @@ It connects to no database.
 
 # backends: sqlite
 
+import re
+import sys
+
 from sqlalchemy import make_url
 
 URLS = ["postgresql://", "mysql://", "mariadb://", "sqlite://"]
 
 
+def pypi_project(dialect_class: type) -> str:
+    """The driver's PyPI project, from the `:url:` of the dialect's docs;
+    "-" when they name none (sqlite3 comes with Python)."""
+    for cls in dialect_class.__mro__:
+        docs = sys.modules[cls.__module__].__doc__ or ""
+        found = re.search(r":url: https://pypi\.org/project/([^/\s]+)", docs)
+        if found:
+            return found.group(1)
+    return "-"
+
+
 def main() -> None:
-    print(f"{'URL':<15}{'driver':<10}in this environment")
+    print(f"{'URL':<15}{'driver':<10}{'PyPI':<20}in this environment")
     for url in URLS:
-        dialect = make_url(url).get_dialect()
+        dialect = make_url(url).get_dialect()  # the class
         try:
             module = dialect.import_dbapi().__name__
             status = f"installed: {module}"
         except ImportError as error:
             status = f"not installed: {error}"
-        print(f"{url:<15}{dialect.driver:<10}{status}")
+        project = pypi_project(dialect)
+        print(f"{url:<15}{dialect.driver:<10}{project:<20}{status}")
 
 
 if __name__ == "__main__":

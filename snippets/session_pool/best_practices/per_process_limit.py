@@ -78,12 +78,10 @@ def read_budget(engine: Engine) -> Budget | None:
             open_now = conn.execute(  # client connections, this one included
                 text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
             ).one()[1]
-            # the server admits one connection more than max_connections,
-            # for an administrator
             return Budget(
                 max_connections,
                 0,
-                "the administrator's extra one is on top",
+                "no setting of this server reserves slots",
                 int(open_now) - 1,
             )
     raise NotImplementedError(f"no query for {engine.dialect.name} here")

@@ -64,17 +64,20 @@ def burst(engine: Engine, requests: int = BURST) -> tuple[int, int]:
 
 
 def server_limit(engine: Engine) -> tuple[int, int] | None:
-    """The server's max_connections and how many are kept for superusers;
+    """The server's max_connections and how many slots it reserves (for
+    superusers, and from PostgreSQL 16 on also for reserved_connections);
     None for SQLite."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
-            reserved = int(
-                conn.execute(
-                    text("SHOW superuser_reserved_connections")
-                ).scalar_one()
-            )
-            return limit, reserved
+            reserved = conn.execute(
+                text(
+                    "SELECT coalesce(sum(setting::int), 0) FROM pg_settings"
+                    " WHERE name IN ('superuser_reserved_connections',"
+                    " 'reserved_connections')"
+                )
+            ).scalar_one()
+            return limit, int(reserved)
         if engine.dialect.name in {"mysql", "mariadb"}:
             return int(
                 conn.execute(text("SELECT @@max_connections")).scalar_one()

@@ -155,9 +155,7 @@ def main() -> None:
         )
     for label, value in rows:
         print(f"{label:<32} {value}".rstrip())
-    print(
-        f"connections opened {tally.opened}, closed by recycling {tally.closed}"
-    )
+    print(f"connections opened {tally.opened}, closed {tally.closed}")
     engine.dispose()
 
 

@@ -102,10 +102,7 @@ def main() -> None:
         waited, error = wait_while_busy(engine, HOLD)
         timeout = f"pool_timeout={seconds}"
         if error is None:
-            print(
-                f"{label}, {timeout}: got a connection after {waited:.2f} s, "
-                "once it was free"
-            )
+            print(f"{label}, {timeout}: got a connection after {waited:.2f} s")
         else:
             print(f"{label}, {timeout}: gave up after {waited:.2f} s")
             print(f"  {type(error).__module__}.{type(error).__name__}: {error}")

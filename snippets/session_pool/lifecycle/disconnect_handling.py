@@ -130,7 +130,7 @@ def main() -> None:
         conn.close()
     print(
         "handle_error calls one error a disconnect, "
-        "renewing this connection only:"
+        "with invalidate_pool_on_disconnect = False:"
     )
     print(f"  the error: {outcome}")
     print(f"  new connections for the next 3 checkouts: {opened[0] - before}")

@@ -56,9 +56,7 @@ def log_events(engine: Engine, log: list[str]) -> None:
     def soft(
         _dbapi: object, record: ConnectionPoolEntry, _error: object
     ) -> None:
-        log.append(
-            f"soft_invalidate {name(record)}: replaced at its next checkout"
-        )
+        log.append(f"soft_invalidate {name(record)}: marked, to be replaced")
 
 
 # --8<-- [end:log]
