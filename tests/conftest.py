@@ -152,6 +152,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("CI", "").lower() in {"1", "true", "yes"},
         help="fail on a missing or stale record instead of writing it (the default when CI is set)",
     )
+    group.addoption(
+        "--record-other-servers",
+        action="store_true",
+        help="write this run's record in place of one made on a server of another product or "
+        "major version (MariaDB 10.11 for a run on MySQL 8.4), which is otherwise not compared; "
+        "it writes with --check-records (CI) too, which still fails on a missing or stale "
+        "record first; a same-series record is compared as without it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -174,6 +182,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     mode = "refresh" if config.getoption("refresh_records") else "check"
     if mode == "check" and not config.getoption("check_records"):
         mode = "write missing or stale ones, compare fresh ones"
+    if config.getoption("record_other_servers"):
+        mode += ", replace those from other servers"
     lines.append(f"records: {mode} ({records.relative(records.RECORDS)}/)")
     return lines
 
@@ -279,12 +289,16 @@ class RecordKeeper:
       it, apart from what ``records/varying.toml`` declares as varying, even when the example
       changed since (a stale record); a stale one that matches is written again.
     * A missing or stale record, with ``--check-records`` (CI): a failure, nothing written.
+    * A record from another server series: not compared, nothing written, unless
+      ``--record-other-servers``: then this run's is written in its place, with
+      ``--check-records`` (CI) too, once the old one passed that check.
     * ``--refresh-records``: every run is written, whatever it printed and wherever it ran.
     """
 
     def __init__(self, config: pytest.Config) -> None:
         self.refresh = bool(config.getoption("refresh_records"))
         self.check_only = bool(config.getoption("check_records")) and not self.refresh
+        self.other_servers = bool(config.getoption("record_other_servers"))
 
     def keep(self, module: str, database: harness.Database, run: runner.Run, node: Any) -> None:
         server = (
@@ -306,7 +320,10 @@ class RecordKeeper:
         if old.series != new.series:
             if old.key != new.key:  # a record from another server is still checked for age
                 self._stale_in_ci(path, f"stale (recorded {old.recorded})", node.nodeid)
-            note = f"not compared: {path} was recorded on {old.server}, this run on {server}"
+            if self.other_servers:
+                new.write()
+            verdict = "replaced" if self.other_servers else "not compared"
+            note = f"{verdict}: {path} was recorded on {old.server}, this run on {server}"
             node.user_properties.append(("record", note))
             return
         # Compared even when the example changed: a new key never hides a change in behaviour.

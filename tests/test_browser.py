@@ -1,0 +1,210 @@
+"""The built site as readers meet it: every page in Chromium at a laptop's and a phone's width.
+
+Screenshots of every page at both widths go to ``test-artifacts/screenshots/`` (not committed):
+look at them after a change to the layout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import harness
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from site_in_browser import CHROMIUM, MEASURE_PAGE, VIEWPORTS, build_site, chromium_problem, served
+
+SCREENSHOTS = harness.ROOT / "test-artifacts" / "screenshots"
+PAGES = [
+    "/" if page.stem == "index" else f"/{page.stem}/"
+    for page in sorted(harness.pages(), key=lambda p: (p.stem != "index", p.stem))
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = tmp_path_factory.mktemp("browser") / "site"
+    done = build_site(site)
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-3000:]}"
+    with served(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    problem = chromium_problem()
+    if problem:
+        if os.environ.get("TEST_REQUIRE_ALL_BACKENDS", "") not in {"", "0"} or os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, url: str, viewport: str) -> tuple[Page, list[str], list[str]]:
+    """The page, with the console errors and the requests outside localhost it caused."""
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if urlsplit(r.url).hostname not in {"127.0.0.1", "localhost", None}
+            and not r.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
+    page.goto(url, wait_until="networkidle")
+    return page, errors, outside
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("path", PAGES)
+def test_page_reads(browser: Browser, base_url: str, path: str, viewport: str) -> None:
+    page, errors, outside = open_page(browser, base_url + path, viewport)
+    try:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.strip("/") or "index"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport}.png"), full_page=True)
+        m: dict[str, Any] = page.evaluate(MEASURE_PAGE)
+    finally:
+        page.context.close()
+    where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px"
+    fix = "Measure it with: uv run python tests/measure_reading.py --details"
+    assert not errors, f"{where}: console errors: {errors}"
+    assert not outside, f"{where}: requests outside localhost: {outside}"
+    if viewport == "desktop":
+        assert not m["scrolling"], (
+            f"{where}: code blocks wider than their box (format examples at 80 columns, or "
+            f"let the output wrap): {m['scrolling']}. {fix}"
+        )
+    assert not m["covered"], f"{where}: the copy button covers code text in {m['covered']}. {fix}"
+    assert not m["cutTables"], (
+        f"{where}: tables cut off, or scrolling with no cue at the edge: {m['cutTables']}. {fix}"
+    )
+    assert not m["broken"], f"{where}: identifiers broken inside a word: {m['broken']}. {fix}"
+    assert not m["overflowing"], (
+        f"{where}: content past the screen's edge, outside a scroll box: {m['overflowing']}. {fix}"
+    )
+
+
+def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:
+    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
+    try:
+        tab_sets = page.locator(".md-content .tabbed-set")
+        assert tab_sets.count() >= 2, "no-pooling has several outputs in tabs"
+        label = tab_sets.first.locator(".tabbed-labels > label").nth(1)
+        text = label.inner_text()
+        label.click()
+        selected = page.evaluate(
+            """(text) => [...document.querySelectorAll('.md-content .tabbed-set')]
+                .filter(set => [...set.querySelectorAll('.tabbed-labels > label')]
+                    .some(l => l.textContent.trim() === text))
+                .map(set => {
+                    const checked = set.querySelector(':scope > input:checked');
+                    return set.querySelector(`label[for="${checked.id}"]`).textContent.trim();
+                })""",
+            text,
+        )
+        assert selected and all(s == text for s in selected), (
+            f"clicking the {text!r} tab should switch every tab set with that label: {selected}"
+        )
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("query", ["QueuePool", "pool_pre_ping"])
+def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str) -> None:
+    page, errors, _ = open_page(browser, base_url + "/", "desktop")
+    try:
+        page.locator("input.md-search__input").click()
+        page.keyboard.type(query)  # keystrokes: Material searches on key events
+        results = page.locator(".md-search-result__item")
+        results.first.wait_for(timeout=10_000)
+        marked = page.locator(".md-search-result mark").all_inner_texts()
+        assert any(query.lower() == m.lower() for m in marked), (
+            f"search for {query!r}: the results should highlight it whole; marked: {marked[:10]}"
+        )
+        # a section's result carries the query to the page (?h=...), which marks it there
+        section = page.locator(f".md-search-result__link[href*='h={query.lower()}#']").first
+        section.click()
+        page.wait_for_load_state("networkidle")
+        on_page = page.locator(".md-content mark").all_inner_texts()
+        assert any(query.lower() == m.lower() for m in on_page), (
+            f"search for {query!r}: the page opened from the results should highlight it; "
+            f"marked: {on_page[:10]}"
+        )
+        assert not errors, errors
+    finally:
+        page.context.close()
+
+
+def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
+    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
+    try:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        block = page.locator(".md-content .example-output .highlight").first
+        block.hover()
+        block.locator(".md-code__button[data-md-type='copy'], .md-clipboard").first.click()
+        copied: str = page.evaluate("navigator.clipboard.readText()")
+        shown = block.locator("code").inner_text()
+        assert shown.startswith("$ python -m "), shown[:80]
+        assert copied.strip() == shown.splitlines()[0].removeprefix("$ ").strip(), (
+            f"the copy button should copy the command alone, without `$ ` or the output; "
+            f"copied: {copied!r}"
+        )
+    finally:
+        page.context.close()
+
+
+def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> None:
+    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
+    try:
+        link = page.locator(".md-content .filename a").first
+        anchor = (link.get_attribute("href") or "").split("#")[1]
+        link.click()
+        listing = page.locator(f"#{anchor}")
+        listing.wait_for(state="visible", timeout=5_000)
+        opened = listing.evaluate("el => el.closest('details')?.open ?? true")
+        assert opened, f"#{anchor}: the collapsed listing should open"
+        assert listing.is_visible()
+    finally:
+        page.context.close()
+
+
+def test_every_link_and_anchor_resolves(browser: Browser, base_url: str) -> None:
+    page, _, _ = open_page(browser, base_url + "/", "desktop")
+    broken: list[str] = []
+    ids: dict[str, set[str]] = {}
+    try:
+        for path in PAGES:
+            page.goto(base_url + path)
+            ids[path] = set(page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)"))
+        for path in PAGES:
+            page.goto(base_url + path)
+            hrefs: list[str] = page.evaluate(
+                "[...document.querySelectorAll('.md-content a[href]')].map(a => a.href)"
+            )
+            for href in hrefs:
+                parts = urlsplit(href)
+                if parts.hostname not in {"127.0.0.1", "localhost"}:
+                    continue
+                target = parts.path if parts.path.endswith("/") else parts.path + "/"
+                if target not in ids:
+                    if not (Path(target).suffix or target.startswith("/assets/")):
+                        broken.append(f"{path}: {href}")
+                elif parts.fragment and parts.fragment not in ids[target]:
+                    broken.append(f"{path}: {href} (no such anchor)")
+    finally:
+        page.context.close()
+    assert not broken, "links that point nowhere:\n" + "\n".join(broken)
