@@ -172,11 +172,9 @@ def source_files(module: str) -> list[Path]:
     return [found[name] for name in sorted(found)]
 
 
-def imported_modules(module: str) -> set[str]:
-    """Every module the example and its snippets modules import."""
-    return {
-        name for path in source_files(module) for name in _imports(path, path.stat().st_mtime_ns)
-    }
+def words(module: str) -> set[str]:
+    """Every word of the example and its snippets modules: the drivers it imports or names."""
+    return {w for path in source_files(module) for w in re.findall(r"\w+", path.read_text())}
 
 
 @functools.lru_cache(maxsize=1024)

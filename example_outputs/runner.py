@@ -64,7 +64,7 @@ def make_record(module: str, database: str, url: str, server: str, run: Run) -> 
         database=database,
         server=server,
         python=platform.python_version(),
-        libraries=servers.driver_versions(url, records.imported_modules(module)),
+        libraries=servers.driver_versions(url, records.words(module)),
         recorded=datetime.date.today().isoformat(),
         exit_status=run.returncode if run.returncode is not None else -1,
         duration=run.duration,

@@ -58,9 +58,9 @@ def server_version(database: str, url: str | None) -> str:
     return "MySQL " + reported.split("-")[0]  # 8.4.3
 
 
-def driver_versions(url: str, imports: Iterable[str] = ()) -> str:
+def driver_versions(url: str, mentioned: Iterable[str] = ()) -> str:
     """SQLAlchemy, the DBAPI driver the URL names and the ``IMPORTED_DRIVERS`` for its database
-    among ``imports`` (the example's imported modules), with their installed versions."""
+    that the example ``mentioned`` (imports, or names in a URL), with their installed versions."""
     from importlib.metadata import version
 
     from sqlalchemy import make_url
@@ -72,7 +72,7 @@ def driver_versions(url: str, imports: Iterable[str] = ()) -> str:
         f"{driver} {'(standard library)' if driver == 'sqlite3' else version(driver)}",
     ]
     for module, (package, database) in IMPORTED_DRIVERS.items():
-        if module in imports and database == parsed.get_backend_name():
+        if module in mentioned and database == parsed.get_backend_name():
             found.append(f"{package} {version(package)}")
     return ", ".join(found)
 
