@@ -7,6 +7,8 @@ look at them after a change to the layout.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,3 +210,54 @@ def test_every_link_and_anchor_resolves(browser: Browser, base_url: str) -> None
     finally:
         page.context.close()
     assert not broken, "links that point nowhere:\n" + "\n".join(broken)
+
+
+# Values typed into the sizing calculator: fits and does not, a fractional L, a rate times a
+# hold that is not exact in binary (200 x 0.05), and no overflow.
+CALCULATOR_INPUTS = [
+    {"rate": "100", "hold": "0.05"},
+    {"rate": "200", "hold": "0.05", "processes": "8"},
+    {"rate": "37.5", "hold": "0.12", "processes": "3", "pool_size": "20", "max_overflow": "0"},
+    {"rate": "1", "hold": "2.5", "max_connections": "500", "reserved": "10"},
+]
+
+
+@pytest.mark.parametrize("inputs", CALCULATOR_INPUTS, ids=lambda i: "-".join(i.values()))
+def test_sizing_calculator_agrees_with_its_program(
+    browser: Browser, base_url: str, inputs: dict[str, str]
+) -> None:
+    page, errors, _ = open_page(browser, base_url + "/sizing/", "desktop")
+    try:
+        form = page.locator("form.sizing-calculator")
+        for name, value in inputs.items():
+            form.locator(f"input[name='{name}']").fill(value)
+        values = {
+            name: form.locator(f"input[name='{name}']").input_value()
+            for name in (
+                "rate",
+                "hold",
+                "processes",
+                "pool_size",
+                "max_overflow",
+                "max_connections",
+                "reserved",
+            )
+        }
+        shown = form.locator("output").inner_text().strip()
+    finally:
+        page.context.close()
+    arguments = [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
+    module = "snippets.session_pool.sizing.calculator"
+    done = subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not errors, errors
+    assert shown == done.stdout.strip(), (
+        f"the calculator on /sizing/ and `python -m {module} {' '.join(arguments)}` disagree:\n"
+        f"page:\n{shown}\nprogram:\n{done.stdout}"
+        "docs/javascripts/sizing.js must do the program's arithmetic."
+    )
