@@ -12,11 +12,14 @@ with pytest-codeblocks' own parser, so its markers (``cont``, ``expected-output`
 * ``not run``: carries ``<!--pytest.mark.not_run("reason")-->``;
 * ``shown``: text and other languages whose content comes from a file or from markdown-exec.
 
-Anything else is typed into a page and untested; ``problems()`` reports it.
+Anything else is typed into a page and untested; ``problems()`` reports it, and also a slice
+that reads a name its page never showed or named (``undefined_names()``).
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import functools
 import io
 import re
@@ -319,6 +322,7 @@ def problems() -> list[str]:
                 f"{block.where}: ```{block.lang} blocks run only `python -m snippets...` commands; "
                 "for anything else use ```bash (run by the tests) or mark it not_run with a reason"
             )
+    found += undefined_names()
     found += orphan_records()
     if site()[1]:
         return found  # which files are shown is unknown until every page reads
@@ -329,6 +333,87 @@ def problems() -> list[str]:
                 f"{relative} is shown on no page: include it whole on the page that teaches it "
                 f'(```python title="{relative}" then --8<-- "{relative}").'
             )
+    return found
+
+
+# Names every module has without defining them.
+MODULE_NAMES = {"__file__", "__name__", "__doc__", "__spec__", "__package__"}
+INLINE_CODE = re.compile(r"(`+)(?P<code>.+?)\1")
+# Inline code that names a name: the name alone, or a call of it: `fill()`, `connect_args_for(url)`.
+A_NAME = re.compile(r"(?P<name>[A-Za-z_]\w*)(?:\(.*\))?")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def bound_and_used(code: str) -> tuple[set[str], list[str]]:
+    """The names a piece of Python binds anywhere in it, and the names it reads, in order."""
+    bound: set[str] = set()
+    used: list[str] = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        if isinstance(node, ast.arguments):
+            every = [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]
+            bound.update(a.arg for a in every if a is not None)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                used.append(node.id)
+            else:
+                bound.add(node.id)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        if isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+    return bound, used
+
+
+def _imported(path: str) -> set[str]:
+    """The names any import in a file binds."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _named_in_text_before(page_lines: list[str], line: int) -> set[str]:
+    """Names written as inline code between the previous fenced block and the fence at `line`."""
+    start = line - 1  # index of the opening fence
+    while start > 0 and not FENCE.match(page_lines[start - 1]):
+        start -= 1
+    text = "\n".join(page_lines[start : line - 1])
+    spans = (A_NAME.fullmatch(m["code"].strip()) for m in INLINE_CODE.finditer(text))
+    return {m["name"] for m in spans if m}
+
+
+def undefined_names() -> list[str]:
+    """Slices that read a name the reader has not been shown: a slice must read on its own."""
+    found = []
+    known = set(dir(builtins)) | MODULE_NAMES
+    for page, blocks in site()[0].items():
+        page_lines = (DOCS / page).read_text(encoding="utf-8").split("\n")
+        shown: set[str] = set()  # bound by the slices and listings so far on the page
+        for block in blocks:
+            if block.category not in {"slice", "listing"}:
+                continue
+            try:
+                bound, used = bound_and_used(block.code)
+            except SyntaxError:
+                continue  # not Python a reader could follow either way; not this check's job
+            if block.category == "slice":
+                imported = set().union(*(_imported(i.path) for i in block.includes))
+                defined = bound | shown | known | imported
+                defined |= _named_in_text_before(page_lines, block.line)
+                where = ", ".join(f"{i.path}:{i.section}" for i in block.includes)
+                for name in dict.fromkeys(n for n in used if n not in defined):
+                    found.append(
+                        f"{block.where}: the slice {where} uses `{name}`, defined neither in "
+                        "it, nor in a slice before it on the page, nor in inline code in the "
+                        "text right before it. Widen the section, or say what "
+                        f"`{name}` is in the sentence before the slice."
+                    )
+            shown |= bound
     return found
 
 

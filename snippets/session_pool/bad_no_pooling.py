@@ -10,6 +10,7 @@ import time
 
 from sqlalchemy import create_engine, event, text
 
+# --8<-- [start:naive-loop]
 QUERIES = 100
 
 
@@ -22,7 +23,6 @@ def run_queries(url: str, queries: int = QUERIES) -> int:
         nonlocal opened
         opened += 1
 
-    # --8<-- [start:naive-loop]
     for _ in range(queries):
         # a new engine: a new pool, a new connection
         engine = create_engine(url)
@@ -30,8 +30,8 @@ def run_queries(url: str, queries: int = QUERIES) -> int:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()  # closes that connection
-    # --8<-- [end:naive-loop]
     return opened
+    # --8<-- [end:naive-loop]
 
 
 def main() -> None:

@@ -13,12 +13,12 @@ from sqlalchemy import Connection, Engine, create_engine, exc, text
 REQUESTS = 20
 
 
+# --8<-- [start:leak]
 def handle_requests(
     engine: Engine, requests: int, kept: list[Connection]
 ) -> None:
     """Serve `requests` requests that each take a connection and never give
     it back."""
-    # --8<-- [start:leak]
     for _ in range(requests):
         conn = engine.connect()  # checked out from the pool...
         conn.execute(text("SELECT 1"))
@@ -28,14 +28,14 @@ def handle_requests(
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:engine]
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # The default limits, but wait 1 s for a free connection instead of the
     # default.
     engine = create_engine(url, pool_timeout=1)
     # --8<-- [end:engine]
-    kept: list[Connection] = []
     # --8<-- [start:catch]
+    kept: list[Connection] = []
     try:
         handle_requests(engine, REQUESTS, kept)
     except exc.TimeoutError as error:

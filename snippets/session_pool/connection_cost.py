@@ -54,10 +54,10 @@ def preferred_mode_source() -> str:
 
 
 def main() -> None:
+    # --8<-- [start:three-ways]
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     connects = {"engine per query": 0, "NullPool": 0, "QueuePool": 0}
 
-    # --8<-- [start:three-ways]
     def count(way: str) -> None:  # connections opened, per way
         connects[way] += 1
 

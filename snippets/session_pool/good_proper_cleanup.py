@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 REQUESTS = 20
 
 
+# --8<-- [start:with-connection]
 def handle_requests(engine: Engine, requests: int) -> None:
     """Serve `requests` requests, each giving its connection back when it is
     done."""
-    # --8<-- [start:with-connection]
     for _ in range(requests):
         # the connection goes back to the pool when the block ends
         with engine.connect() as conn:
@@ -25,10 +25,10 @@ def handle_requests(engine: Engine, requests: int) -> None:
     # --8<-- [end:with-connection]
 
 
+# --8<-- [start:with-session]
 def handle_requests_orm(engine: Engine, requests: int) -> None:
     """The same with ORM sessions: a Session returns its connection when it
     closes."""
-    # --8<-- [start:with-session]
     for _ in range(requests):
         # the session closes, and returns its connection, at the end
         with Session(engine) as session:

@@ -34,8 +34,8 @@ def run_queries(engine: Engine, queries: int = QUERIES) -> int:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:create-once]
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url)  # once, at start-up: the engine owns the pool
     # --8<-- [end:create-once]
     start = time.perf_counter()

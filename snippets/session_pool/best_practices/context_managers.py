@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+# --8<-- [start:setup]
 metadata = MetaData()
 notes = Table(
     "best_practices_notes",
@@ -38,6 +39,9 @@ def pool_of(engine: Engine) -> QueuePool:
     return pool
 
 
+# --8<-- [end:setup]
+
+
 def count_rows(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(
@@ -48,8 +52,8 @@ def count_rows(engine: Engine) -> int:
 def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
     """Checked out inside the block, checked out after it, connections idle
     in the pool after."""
-    pool = pool_of(engine)
     # --8<-- [start:engine-begin]
+    pool = pool_of(engine)
     # checks a connection out and begins a transaction
     with engine.begin() as conn:
         conn.execute(insert(notes).values(text="written with engine.begin()"))

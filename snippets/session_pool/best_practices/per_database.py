@@ -15,14 +15,13 @@ from typing import Any
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool, Pool, StaticPool
 
-# --8<-- [start:constants]
+# --8<-- [start:common]
 # Seconds after which a proxy, load balancer or firewall between you and
 # the server drops an idle connection, if one does (ask whoever runs it).
 # None: nothing in between drops them.
 PROXY_IDLE_TIMEOUT: int | None = None
 # the chapter's pool_recycle, used whenever it is below the timeout
 RECYCLE = 3600
-# --8<-- [end:constants]
 
 
 @dataclass
@@ -32,6 +31,9 @@ class Choice:
 
     settings: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+
+
+# --8<-- [end:common]
 
 
 # --8<-- [start:helpers]

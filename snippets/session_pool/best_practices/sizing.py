@@ -29,7 +29,7 @@ WARM_UP = 0.1
 OPEN_FIRST = 10
 # roomy, and nothing closed on checkin: this measures demand
 POOL_SIZE, MAX_OVERFLOW = 25, 0
-CHAPTER = (5, 10)  # the chapter's pool_size and max_overflow
+ADVISED_LIMITS = (5, 10)  # the chapter's pool_size and max_overflow
 
 
 @dataclass
@@ -178,7 +178,7 @@ def main() -> None:
         f"pool_size = ceil(L) = {pool_size} covers the average;"
         f" the peak of {load.peak} needs max_overflow >= {max(headroom, 0)}"
     )
-    size, overflow = CHAPTER
+    size, overflow = ADVISED_LIMITS
     spare = size + overflow - load.peak
     verdict = f"{spare} to spare" if spare >= 0 else f"{-spare} short"
     print(

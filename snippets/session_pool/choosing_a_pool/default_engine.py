@@ -28,8 +28,8 @@ def describe(engine: Engine) -> list[str]:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     # --8<-- [start:default]
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url)  # that's it: the pool comes with the engine
     # --8<-- [end:default]
     print(f"database: {engine.dialect.name}, driver: {engine.dialect.driver}")

@@ -16,7 +16,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 
+# --8<-- [start:tiny-pool]
 def checked_out(engine: Engine) -> int:
+    """Connections the engine's pool has lent out right now."""
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     return pool.checkedout()
@@ -27,6 +29,7 @@ def main() -> None:
     # a deliberately tiny pool, so that a leak shows quickly
     engine = create_engine(url, pool_size=2, max_overflow=0, pool_timeout=0.2)
     Session = sessionmaker(engine)
+    # --8<-- [end:tiny-pool]
     try:
         print("1. with Session() as session:")
         # --8<-- [start:good]

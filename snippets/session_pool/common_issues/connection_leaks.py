@@ -17,12 +17,6 @@ POOL_SIZE = 2
 POOL_TIMEOUT = 0.2  # seconds to wait for a free connection (the default is 30)
 
 
-def checked_out(engine: Engine) -> int:
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
-    return pool.checkedout()
-
-
 def forgotten_connection(engine: Engine) -> None:
     """A request that opens a Connection and returns without closing it."""
     conn = engine.connect()
@@ -78,10 +72,20 @@ def session_pid(session: orm.Session) -> int:
     return 0
 
 
+# --8<-- [start:fail-halfway]
 def fail_halfway(session: orm.Session) -> None:
     """A unit of work that fails after its first statement."""
     session.execute(text("SELECT 1"))
     raise ValueError("the request failed halfway")
+    # --8<-- [end:fail-halfway]
+
+
+# --8<-- [start:setup]
+def checked_out(engine: Engine) -> int:
+    """Connections the engine's pool has lent out right now."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
 
 
 def main() -> None:
@@ -92,6 +96,7 @@ def main() -> None:
     Session = sessionmaker(bind=engine)
     kept: list[Connection] = []
     sessions: list[orm.Session] = []
+    # --8<-- [end:setup]
     try:
         print(
             f"pool_size={POOL_SIZE}, max_overflow=0; "

@@ -25,6 +25,7 @@ def checked_out(engine: Engine) -> int:
     return pool.checkedout()
 
 
+# --8<-- [start:leak]
 def leak_until_timeout(
     url: str, pool_size: int, max_overflow: int
 ) -> tuple[int, exc.TimeoutError]:
@@ -41,17 +42,16 @@ def leak_until_timeout(
     kept: list[Connection] = []
     try:
         while True:
-            # --8<-- [start:leak]
             conn = engine.connect()
             conn.execute(text("SELECT 1"))
             kept.append(conn)  # a request that never gives its connection back
-            # --8<-- [end:leak]
     except exc.TimeoutError as error:
         return len(kept), error
     finally:
         for conn in kept:
             conn.close()
         engine.dispose()
+    # --8<-- [end:leak]
 
 
 def concurrent_requests(
@@ -100,11 +100,11 @@ def session_gives_back(url: str) -> list[str]:
 
     When a Session takes and returns its connection.
     """
+    # --8<-- [start:session-solutions]
     steps: list[str] = []
     engine = create_engine(
         url, pool_size=2, max_overflow=0, pool_timeout=POOL_TIMEOUT
     )
-    # --8<-- [start:session-solutions]
     Session = sessionmaker(bind=engine)
 
     with Session() as session:

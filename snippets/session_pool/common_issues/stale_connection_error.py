@@ -28,10 +28,10 @@ def backend_pid(conn: Connection) -> int:
     return int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
 
 
+# --8<-- [start:idle-setting]
 def server_idle_timeout(engine: Engine) -> str:
     """The server setting that closes idle sessions,
     as the server reports it."""
-    # --8<-- [start:idle-setting]
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             value = conn.execute(text("SHOW idle_session_timeout")).scalar_one()
@@ -48,6 +48,7 @@ def pooled_pid(engine: Engine) -> int:
         return backend_pid(conn)
 
 
+# --8<-- [start:kill]
 def kill_on_server(url: str, pid: int) -> None:
     """From a second connection, end the session `pid`.
 
@@ -56,7 +57,6 @@ def kill_on_server(url: str, pid: int) -> None:
     admin = create_engine(url, poolclass=NullPool)
     try:
         with admin.connect() as conn:
-            # --8<-- [start:kill]
             if conn.dialect.name == "postgresql":
                 conn.execute(
                     text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
@@ -70,7 +70,6 @@ def kill_on_server(url: str, pid: int) -> None:
                     "SELECT count(*) FROM information_schema.PROCESSLIST"
                     " WHERE ID = :pid"
                 )
-            # --8<-- [end:kill]
             deadline = time.monotonic() + 2
             while (
                 conn.execute(text(listed), {"pid": pid}).scalar_one()
@@ -79,6 +78,7 @@ def kill_on_server(url: str, pid: int) -> None:
                 time.sleep(0.01)  # wait until the server no longer lists it
     finally:
         admin.dispose()
+    # --8<-- [end:kill]
 
 
 def set_idle_timeout(engine: Engine) -> None:
@@ -96,13 +96,13 @@ def set_idle_timeout(engine: Engine) -> None:
         conn.commit()
 
 
+# --8<-- [start:reuse]
 def reuse(engine: Engine, old_pid: int) -> list[str]:
     """Check out the pooled connection again.
 
     Say what happened, then try once more.
     """
     lines: list[str] = []
-    # --8<-- [start:reuse]
     try:
         with engine.connect() as conn:
             pid = backend_pid(conn)
@@ -118,8 +118,8 @@ def reuse(engine: Engine, old_pid: int) -> list[str]:
             lines.append(
                 f"next checkout: ok, a new connection {backend_pid(conn)}"
             )
-    # --8<-- [end:reuse]
     return lines
+    # --8<-- [end:reuse]
 
 
 def main() -> None:

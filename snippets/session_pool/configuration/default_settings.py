@@ -15,8 +15,8 @@ from sqlalchemy.pool import QueuePool
 SIMULTANEOUS = 3  # connections checked out at once by the workload
 
 
+# --8<-- [start:explicit-defaults]
 def explicit_defaults(url: str) -> Engine:
-    # --8<-- [start:explicit-defaults]
     engine = create_engine(
         url,
         # The QueuePool defaults, written out.
@@ -27,12 +27,12 @@ def explicit_defaults(url: str) -> Engine:
         pool_recycle=-1,  # never replace a connection because of its age
         pool_pre_ping=False,  # don't test connections before use
     )
-    # --8<-- [end:explicit-defaults]
     return engine
+    # --8<-- [end:explicit-defaults]
 
 
-def chapter_block(url: str) -> Engine:
-    # --8<-- [start:chapter-block]
+# --8<-- [start:hourly-recycle]
+def hourly_recycle(url: str) -> Engine:
     engine = create_engine(
         url,
         # Default pool settings (QueuePool), as the chapter lists them
@@ -42,8 +42,8 @@ def chapter_block(url: str) -> Engine:
         pool_recycle=3600,  # not a default: the default is -1, never
         pool_pre_ping=False,
     )
-    # --8<-- [end:chapter-block]
     return engine
+    # --8<-- [end:hourly-recycle]
 
 
 def settings(engine: Engine) -> dict[str, object]:
@@ -79,7 +79,7 @@ def main() -> None:
     engines = {
         "create_engine(url)": create_engine(url),
         "defaults spelled out": explicit_defaults(url),
-        "the chapter's block": chapter_block(url),
+        "the chapter's block": hourly_recycle(url),
     }
     facts = {label: settings(engine) for label, engine in engines.items()}
     statuses = {

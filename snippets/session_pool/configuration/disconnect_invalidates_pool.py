@@ -80,8 +80,8 @@ def fill(engine: Engine) -> None:
         conn.close()
 
 
+# --8<-- [start:drill]
 def drill(url: str, pre_ping: bool) -> None:
-    # --8<-- [start:drill]
     engine = create_engine(
         url,
         pool_size=POOLED,

@@ -118,9 +118,7 @@ def main() -> None:
     report("pool_size=10, max_overflow=0", strict, url, show_other_engine=False)
     print()
     # --8<-- [start:no-limit]
-    unlimited = create_engine(
-        url, pool_size=2, max_overflow=-1, pool_timeout=WAIT
-    )
+    unlimited = create_engine(url, pool_size=2, max_overflow=-1)
     # no TimeoutError
     held = [unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)]
     # --8<-- [end:no-limit]

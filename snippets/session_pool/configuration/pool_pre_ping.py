@@ -93,8 +93,8 @@ def kill(
     )
 
 
+# --8<-- [start:engine]
 def drill(url: str, pre_ping: bool) -> None:
-    # --8<-- [start:engine]
     # pool_pre_ping=True: test each pooled connection at checkout; the test
     # is dialect-specific (psycopg: an empty query ";", PyMySQL: ping(),
     # SQLite: SELECT 1). A connection the pool has just created is not

@@ -13,6 +13,7 @@ import time
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
+# --8<-- [start:one-connection]
 # Scaled-down stand-ins for the chapter's pool_timeout=5 (API) and
 # pool_timeout=60 (batch job)
 API_TIMEOUT = 0.2
@@ -24,6 +25,7 @@ SLOW_QUERY = 0.3  # a query that runs longer than API_TIMEOUT
 def one_connection_engine(url: str, timeout: float) -> Engine:
     """A pool of exactly one connection, so a second caller has to wait."""
     return create_engine(url, pool_size=1, max_overflow=0, pool_timeout=timeout)
+    # --8<-- [end:one-connection]
 
 
 def wait_while_busy(

@@ -36,6 +36,7 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=f"{parsed.get_backend_name()}+{driver}")
 
 
+# --8<-- [start:async-creator]
 async def run(url: URL) -> None:
     _, driver_connect = ASYNC_DRIVERS[url.get_backend_name()]
     # the keyword arguments this URL means for the driver, as SQLAlchemy
@@ -43,7 +44,6 @@ async def run(url: URL) -> None:
     cargs, cparams = create_async_engine(url).dialect.create_connect_args(url)
     calls = 0
 
-    # --8<-- [start:async-creator]
     async def connect() -> Any:
         """Return a new connection of the asyncio driver; the pool calls it."""
         nonlocal calls

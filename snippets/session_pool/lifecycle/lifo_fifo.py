@@ -70,8 +70,8 @@ def light_traffic(engine: Engine) -> set[int]:
     return used
 
 
+# --8<-- [start:engine]
 def drill(url: str, lifo: bool) -> None:
-    # --8<-- [start:engine]
     engine = create_engine(
         url, pool_size=POOLED, pool_use_lifo=lifo, pool_pre_ping=True
     )

@@ -71,13 +71,13 @@ def rows_seen_next(engine: Engine) -> int:
         )
 
 
+# --8<-- [start:engine]
 def drill(url: str, reset_on_return: str | None) -> None:
-    seen: list[str] = []
-    # --8<-- [start:engine]
     engine = create_engine(
         url, pool_size=1, pool_reset_on_return=reset_on_return
     )
     # --8<-- [end:engine]
+    seen: list[str] = []
     watch_resets(engine, seen)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS reset_demo"))

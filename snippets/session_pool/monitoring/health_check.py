@@ -76,10 +76,10 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
     try:
-        # --8<-- [start:chapter-logging]
+        # --8<-- [start:level-alone]
         # the chapter's line alone
         logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
-        # --8<-- [end:chapter-logging]
+        # --8<-- [end:level-alone]
         print("1. level INFO, no handler configured:")
         print(
             f"   a connection was invalidated; lines logged: "

@@ -28,17 +28,17 @@ POOL_CLASSES: list[type[Pool]] = [
 COUNTERS = ["size", "checkedout", "overflow", "checkedin"]
 
 
-def chapter_counter(engine: Engine, name: str) -> str:
+# --8<-- [start:call-counter]
+def call_counter(engine: Engine, name: str) -> str:
     """Call a counter the way the chapter does, `engine.pool.size()`; say
     what happened."""
-    # --8<-- [start:chapter-call]
     try:
         # the chapter's pool.size(), pool.overflow(), ...
         value = getattr(engine.pool, name)()
     except (AttributeError, TypeError) as error:
         return f"{type(error).__name__}: {error}"
     return str(value)
-    # --8<-- [end:chapter-call]
+    # --8<-- [end:call-counter]
 
 
 def describe(url: str, poolclass: type[Pool]) -> list[str]:
@@ -53,7 +53,7 @@ def describe(url: str, poolclass: type[Pool]) -> list[str]:
             # --8<-- [end:status]
             lines = [f"{poolclass.__name__}", f"  status():     {status}"]
             lines += [
-                f"  {name + '():':<13} {chapter_counter(engine, name)}"
+                f"  {name + '():':<13} {call_counter(engine, name)}"
                 for name in COUNTERS
             ]
     finally:

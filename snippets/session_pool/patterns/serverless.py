@@ -27,16 +27,16 @@ def error_name(error: BaseException) -> str:
     )
 
 
-def chapter_connect_args(url: str) -> str:
+def try_connect_timeout(url: str) -> str:
     """Try the chapter's engine on this database.
 
     Say what the driver made of connect_timeout.
     """
-    # --8<-- [start:chapter-engine]
+    # --8<-- [start:nullpool-engine]
     engine = create_engine(
         url, poolclass=NullPool, connect_args={"connect_timeout": 5}
     )
-    # --8<-- [end:chapter-engine]
+    # --8<-- [end:nullpool-engine]
     try:
         with engine.connect() as conn:  # connect_args reach the driver only now
             dbapi_connection = conn.connection.dbapi_connection
@@ -170,7 +170,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     backend = make_url(url).get_backend_name()
     print(f'The chapter\'s connect_args={{"connect_timeout": 5}} on {backend}:')
-    print(f"  {chapter_connect_args(url)}")
+    print(f"  {try_connect_timeout(url)}")
     print(f"  connect_args used below: {connect_args_for(url)}")
     print()
     simulate(url, "NullPool, as the chapter recommends:", nullpool_handler)

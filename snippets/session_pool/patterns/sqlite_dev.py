@@ -59,8 +59,8 @@ def default_pool(url: str) -> None:
         engine.dispose()
 
 
-# --8<-- [start:chapter-engine]
-def chapter_engine(url: str) -> Engine:
+# --8<-- [start:static-pool-engine]
+def static_pool_engine(url: str) -> Engine:
     """The chapter's "SQLite development" engine.
 
     check_same_thread exists only in sqlite3.
@@ -68,7 +68,7 @@ def chapter_engine(url: str) -> Engine:
     sqlite = make_url(url).get_backend_name() == "sqlite"
     connect_args = {"check_same_thread": False} if sqlite else {}
     return create_engine(url, poolclass=StaticPool, connect_args=connect_args)
-    # --8<-- [end:chapter-engine]
+    # --8<-- [end:static-pool-engine]
 
 
 def rows(n: int) -> str:
@@ -148,7 +148,7 @@ def main() -> None:
     print("s1 inserts a row; s2 counts the rows, then rolls back; s1 commits:")
     engines = {
         "default engine": create_engine(url),
-        "chapter's engine": chapter_engine(url),
+        "chapter's engine": static_pool_engine(url),
     }
     for label, engine in engines.items():
         try:

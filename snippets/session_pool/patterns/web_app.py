@@ -22,11 +22,11 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-# --8<-- [start:chapter-settings]
+# --8<-- [start:web-app-settings]
 # The chapter's settings for a web app. Every limit here is PER PROCESS:
 # each uvicorn or gunicorn worker process builds its own engine, so
 # N workers may open N * 30 connections.
-CHAPTER_SETTINGS: dict[str, Any] = {
+WEB_APP_SETTINGS: dict[str, Any] = {
     # idle connections the pool keeps (it opens them only when needed)
     "pool_size": 20,
     # extra connections under load: 20 + 10 = 30 at most
@@ -39,7 +39,7 @@ CHAPTER_SETTINGS: dict[str, Any] = {
     "pool_pre_ping": True,
 }
 WORKER_PROCESSES = 4  # e.g. gunicorn -w 4, or uvicorn --workers 4
-# --8<-- [end:chapter-settings]
+# --8<-- [end:web-app-settings]
 
 
 # --8<-- [start:create-app]
@@ -166,7 +166,7 @@ def server_max_connections(url: str) -> int | None:
 def within_capacity(url: str) -> None:
     # --8<-- [start:demo-settings]
     settings = {
-        **CHAPTER_SETTINGS,
+        **WEB_APP_SETTINGS,
         "pool_size": 5,
         "max_overflow": 5,
         "pool_timeout": 1,
@@ -234,7 +234,7 @@ def beyond_capacity(url: str) -> None:
 
 def budget(url: str) -> None:
     per_process = (
-        CHAPTER_SETTINGS["pool_size"] + CHAPTER_SETTINGS["max_overflow"]
+        WEB_APP_SETTINGS["pool_size"] + WEB_APP_SETTINGS["max_overflow"]
     )
     total = WORKER_PROCESSES * per_process
     print(

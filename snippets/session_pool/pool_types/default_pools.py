@@ -31,10 +31,10 @@ ASYNC_URLS = [
 ]
 
 
+# --8<-- [start:sync]
 def sync_pool(url: str) -> tuple[str, list[str]]:
     """The pool class create_engine() picks for `url`, and the warnings it
     emits."""
-    # --8<-- [start:sync]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         engine = create_engine(url)  # creating an engine connects to nothing

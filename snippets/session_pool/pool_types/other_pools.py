@@ -22,6 +22,7 @@ from sqlalchemy.pool import AssertionPool, QueuePool, SingletonThreadPool
 ASYNC_URL = "sqlite+aiosqlite:///pooling_guide.db"
 
 
+# --8<-- [start:singleton-thread]
 def dbapi_connection(engine: Engine) -> DBAPIConnection | None:
     """Borrow a connection, give it back, and return the DBAPI connection
     that served it."""
@@ -30,7 +31,6 @@ def dbapi_connection(engine: Engine) -> DBAPIConnection | None:
 
 
 def singleton_thread_pool(url: str) -> None:
-    # --8<-- [start:singleton-thread]
     engine = create_engine(url, poolclass=SingletonThreadPool)
     main_1 = dbapi_connection(engine)
     main_2 = dbapi_connection(engine)

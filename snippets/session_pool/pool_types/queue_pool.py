@@ -14,8 +14,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.pool import QueuePool
 
 
+# --8<-- [start:explicit]
 def explicit_engine(url: str) -> Engine:
-    # --8<-- [start:explicit]
     engine = create_engine(
         url,
         poolclass=QueuePool,  # explicit, but it is the default
@@ -24,8 +24,8 @@ def explicit_engine(url: str) -> Engine:
         # not in the chapter: only so that this demo fails fast
         pool_timeout=0.2,
     )
-    # --8<-- [end:explicit]
     return engine
+    # --8<-- [end:explicit]
 
 
 def default_engine(url: str) -> Engine:

@@ -37,12 +37,12 @@ ARGUMENTS: dict[str, Any] = {
 }
 
 
+# --8<-- [start:try]
 def try_argument(
     url: str, pool_class: type[Pool], name: str, value: Any
 ) -> str | None:
     """None if create_engine() accepts the argument with this pool class,
     else the error text."""
-    # --8<-- [start:try]
     try:
         engine = create_engine(url, poolclass=pool_class, **{name: value})
     except TypeError as error:
