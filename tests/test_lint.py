@@ -12,8 +12,8 @@ import pytest
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "snippets", "example_outputs", "tests"],
-        ["ruff", "format", "--check", "snippets", "example_outputs", "tests"],
+        ["ruff", "check", "snippets", "example_outputs", "tests", "benchmark"],
+        ["ruff", "format", "--check", "snippets", "example_outputs", "tests", "benchmark"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],

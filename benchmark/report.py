@@ -1,0 +1,163 @@
+"""The benchmark page's table and chart, made from a results file
+(benchmark/results.json).
+
+Regenerate both from the committed results without measuring again:
+    uv run python -m benchmark.report
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmark" / "results.json"
+TABLE = ROOT / "benchmark" / "table.md"
+CHART = ROOT / "docs" / "assets" / "benchmark.svg"
+NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
+UNIT_OF_WORK = [
+    "engine per operation",
+    "NullPool",
+    "QueuePool",
+    "QueuePool + pre_ping",
+    "raw driver (floor)",
+]
+SET_UP = ["connect only", "connect only, ssl_disabled"]
+FLOOR = "raw driver (floor)"
+# Readable on light and dark backgrounds alike: mid grey ink, mid-tone bars.
+INK = "#8a8a8a"
+COLORS = {"postgresql": "#4c78a8", "mysql": "#e45756", "sqlite": "#54a24b"}
+
+
+def _us(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _cell(measure: dict[str, Any], floor: float | None) -> str:
+    median = measure["median_us"]
+    spread = f"{_us(measure['lowest_us'])}&ndash;{_us(measure['highest_us'])}"
+    ratio = f" (**{median / floor:,.1f}&times;**)" if floor else ""
+    return f"{_us(median)} µs{ratio}<br><small>{spread}</small>"
+
+
+def driver(libraries: str) -> str:
+    """ "SQLAlchemy 2.1.9, psycopg 3.3.9" -> "psycopg 3.3.9"."""
+    return libraries.split(", ", 1)[1]
+
+
+def table(results: dict[str, Any]) -> str:
+    backends = results["backends"]
+    order = [b for b in NAMES if b in backends]
+    machine = results["machine"]
+    lines = [
+        f"Made on {results['made']} with `{results['command']}`, "
+        f"{results['rounds']} rounds per measure, in {results['seconds']} s: "
+        f"{machine['cpu']}, {machine['cpus']} CPUs, {machine['memory']}, "
+        f"{machine['platform']}, "
+        f"Python {machine['python']}, SQLAlchemy {results['sqlalchemy']}. "
+        "The servers ran on the same machine, over 127.0.0.1: "
+        + ", ".join(
+            f"{backends[b]['server']} ({driver(backends[b]['libraries'])})"
+            for b in order
+        )
+        + ".",
+        "",
+    ]
+    if results.get("quick"):
+        lines += ["**A `--quick` run: tiny batches, not measurements.**", ""]
+    for b, why in results.get("left_out", {}).items():
+        lines += [f"{NAMES[b]} was left out: {why}.", ""]
+    header = "| per `SELECT 1` unit of work | " + " | ".join(
+        f"{NAMES[b]}<br><small>{backends[b]['server']}</small>" for b in order
+    )
+    lines += [header + " |", "|---" * (len(order) + 1) + "|"]
+    for name in UNIT_OF_WORK:
+        cells = []
+        for b in order:
+            measures = backends[b]["measures"]
+            cells.append(_cell(measures[name], measures[FLOOR]["median_us"]))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| a new DBAPI connection, alone | "
+        + " | ".join(NAMES[b] for b in order)
+        + " |",
+        "|---" * (len(order) + 1) + "|",
+    ]
+    for name in SET_UP:
+        cells = [
+            _cell(backends[b]["measures"][name], None)
+            if name in backends[b]["measures"]
+            else "&ndash;"
+            for b in order
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict[str, Any]) -> str:
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            # text stays text: the page's font, searchable, small
+            "svg.fonttype": "none",
+            "svg.hashsalt": "pooling-benchmark",  # the same ids on every run
+            "font.size": 10,
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+        }
+    )
+    backends = results["backends"]
+    order = [b for b in NAMES if b in backends]
+    figure, axes = plt.subplots(figsize=(7.5, 3.6))
+    height = 0.8 / max(len(order), 1)
+    for i, b in enumerate(order):
+        medians = [
+            backends[b]["measures"][m]["median_us"] for m in UNIT_OF_WORK
+        ]
+        positions = [
+            n + (i - (len(order) - 1) / 2) * height
+            for n in range(len(UNIT_OF_WORK))
+        ]
+        label = backends[b][
+            "server"
+        ]  # the server that answered: MariaDB, not "MySQL"
+        axes.barh(
+            positions, medians, height=height, color=COLORS[b], label=label
+        )
+    axes.set_yticks(range(len(UNIT_OF_WORK)), UNIT_OF_WORK)
+    axes.invert_yaxis()
+    axes.set_xscale("log")
+    axes.set_xlabel("µs per unit of work (median, log scale)")
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    legend = axes.legend(frameon=False, loc="lower right")
+    for label in legend.get_texts():
+        label.set_color(INK)
+    figure.tight_layout()
+    out = io.StringIO()
+    figure.savefig(out, format="svg", transparent=True, metadata={"Date": None})
+    plt.close(figure)
+    return out.getvalue()
+
+
+def main() -> int:
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    TABLE.write_text(table(results), encoding="utf-8")
+    CHART.parent.mkdir(parents=True, exist_ok=True)
+    CHART.write_text(chart(results), encoding="utf-8")
+    print(f"wrote {TABLE} and {CHART} from {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
