@@ -39,7 +39,7 @@ from example_outputs.examples import declared_backends
 
 log = logging.getLogger("mkdocs.plugins.example_outputs")
 
-NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
+NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite", "pgbouncer": "PgBouncer"}
 OPTIONS = {"databases", "render"}
 RENDERS = {"text", "markdown"}
 # The page's own code-block settings (mkdocs.yml), so outputs look like the code around them.

@@ -26,7 +26,9 @@ SNIPPETS = ROOT / "snippets"
 LOCK = ROOT / "uv.lock"
 VARYING = RECORDS / "varying.toml"
 PROJECT = "pooling-verified"  # the [project] name in pyproject.toml and uv.lock
-DATABASES = ("postgresql", "mysql", "sqlite")  # the order of the tabs on the pages
+# the order of the tabs on the pages; PgBouncer, in front of PostgreSQL, only where declared
+DATABASES = ("postgresql", "mysql", "sqlite", "pgbouncer")
+DEFAULT_DATABASES = ("postgresql", "mysql", "sqlite")  # without a '# backends:' line
 OUTPUT_MARK = "--- output ---"
 REFRESH = "uv run pytest --refresh-records"
 

@@ -14,7 +14,12 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 
-VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+VARIABLES = {
+    "postgresql": "TEST_POSTGRESQL_URL",
+    "mysql": "TEST_MYSQL_URL",
+    # PgBouncer in transaction mode, in front of PostgreSQL; the tests start one when unset
+    "pgbouncer": "TEST_PGBOUNCER_URL",
+}
 # The examples' own default, a file in the working directory: every run gets a scratch folder.
 SQLITE_URL = "sqlite:///pooling_guide.db"
 DRIVERS = {"psycopg": "psycopg", "pymysql": "PyMySQL", "pysqlite": "sqlite3"}
@@ -42,6 +47,8 @@ def server_version(database: str, url: str | None) -> str:
     if database == "sqlite":
         return f"SQLite {sqlite3.sqlite_version}"
     assert url is not None
+    if database == "pgbouncer":
+        return pgbouncer_version(url)
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
@@ -56,6 +63,23 @@ def server_version(database: str, url: str | None) -> str:
     if "MariaDB" in reported:  # 10.11.14-MariaDB-0+deb12u1
         return "MariaDB " + reported.split("-")[0]
     return "MySQL " + reported.split("-")[0]  # 8.4.3
+
+
+def pgbouncer_version(url: str) -> str:
+    """ "PgBouncer 1.18.0", from its admin console (the database "pgbouncer")."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    console = make_url(url).set(drivername="postgresql", database="pgbouncer")
+    with psycopg.connect(
+        console.render_as_string(hide_password=False),
+        autocommit=True,
+        prepare_threshold=None,
+        cursor_factory=psycopg.ClientCursor,  # the console speaks the simple protocol only
+        connect_timeout=5,
+    ) as conn:
+        row = conn.execute("SHOW VERSION").fetchone()
+    return str(row[0]) if row else "PgBouncer"
 
 
 def driver_versions(url: str, mentioned: Iterable[str] = ()) -> str:
@@ -87,6 +111,9 @@ def own_database(database: str, url: str | None) -> Iterator[str]:
         yield SQLITE_URL
         return
     assert url is not None
+    if database == "pgbouncer":  # its examples create nothing: PgBouncer's database as it is
+        yield url
+        return
     from sqlalchemy import create_engine, make_url, text
     from sqlalchemy.pool import NullPool
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import harness
+import pgbouncer_server
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
@@ -101,9 +102,45 @@ def _start_container(backend: str) -> str | None:
     return url
 
 
+_bouncers: list[pgbouncer_server.PgBouncer] = []
+
+
+def _start_pgbouncer() -> str | None:
+    """Our own PgBouncer in front of the tests' PostgreSQL; None when there is none of either."""
+    postgresql = _servers.get("postgresql")
+    if postgresql is None or postgresql.problem or pgbouncer_server.binary() is None:
+        return None
+    assert postgresql.url is not None
+    bouncer = pgbouncer_server.start(postgresql.url)
+    _bouncers.append(bouncer)
+    return bouncer.url
+
+
+def _stop_pgbouncers() -> None:
+    while _bouncers:
+        _bouncers.pop().stop()
+
+
 def _resolve(backend: str) -> Server:
     variable = SERVERS[backend]
     configured = os.environ.get(variable)
+    if not configured and backend == "pgbouncer":
+        try:
+            configured = _start_pgbouncer()
+        except RuntimeError as error:
+            return Server(backend, problem=f"pgbouncer: cannot start one: {error}", fatal=True)
+        if configured:
+            os.environ[variable] = configured  # xdist workers use this one
+        else:
+            return Server(
+                backend,
+                problem=(
+                    "pgbouncer: TEST_PGBOUNCER_URL is not set, and the tests start one only "
+                    "with a PostgreSQL server and Debian's pgbouncer installed "
+                    "(apt-get install pgbouncer; .ci/run does)"
+                ),
+                fatal=_required(),
+            )
     if not configured:
         configured = _start_container(backend)
         if configured:
@@ -163,11 +200,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for backend in SERVERS:
+    for backend in SERVERS:  # PostgreSQL first: PgBouncer stands in front of it
         _servers[backend] = _resolve(backend)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_pgbouncers()
     for container in _containers:
         container.stop()
 
@@ -219,13 +257,14 @@ def _is_controller(config: pytest.Config) -> bool:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if _is_controller(session.config):
         for backend, server in _servers.items():
-            if not server.problem:
+            if not server.problem and backend in COUNT_SQL:  # PgBouncer's count is PostgreSQL's
                 _before[backend] = connection_count(server)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _is_controller(session.config):
         return
+    _stop_pgbouncers()  # its connections to PostgreSQL are ours too
     deadline = time.monotonic() + SETTLE_SECONDS
     for backend, before in _before.items():
         while True:
