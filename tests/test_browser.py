@@ -186,29 +186,31 @@ def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> No
 
 def test_every_link_and_anchor_resolves(browser: Browser, base_url: str) -> None:
     page, _, _ = open_page(browser, base_url + "/", "desktop")
-    broken: list[str] = []
     ids: dict[str, set[str]] = {}
+    links: dict[str, list[str]] = {}
     try:
-        for path in PAGES:
+        for path in PAGES:  # one visit per page: its ids, and its links
             page.goto(base_url + path)
-            ids[path] = set(page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)"))
-        for path in PAGES:
-            page.goto(base_url + path)
-            hrefs: list[str] = page.evaluate(
-                "[...document.querySelectorAll('.md-content a[href]')].map(a => a.href)"
+            found = page.evaluate(
+                """() => [[...document.querySelectorAll('[id]')].map(e => e.id),
+                          [...document.querySelectorAll('.md-content a[href]')]
+                              .map(a => a.href)]"""
             )
-            for href in hrefs:
-                parts = urlsplit(href)
-                if parts.hostname not in {"127.0.0.1", "localhost"}:
-                    continue
-                target = parts.path if parts.path.endswith("/") else parts.path + "/"
-                if target not in ids:
-                    if not (Path(target).suffix or target.startswith("/assets/")):
-                        broken.append(f"{path}: {href}")
-                elif parts.fragment and parts.fragment not in ids[target]:
-                    broken.append(f"{path}: {href} (no such anchor)")
+            ids[path], links[path] = set(found[0]), found[1]
     finally:
         page.context.close()
+    broken: list[str] = []
+    for path, hrefs in links.items():
+        for href in hrefs:
+            parts = urlsplit(href)
+            if parts.hostname not in {"127.0.0.1", "localhost"}:
+                continue
+            target = parts.path if parts.path.endswith("/") else parts.path + "/"
+            if target not in ids:
+                if not (Path(parts.path).suffix or target.startswith("/assets/")):
+                    broken.append(f"{path}: {href}")
+            elif parts.fragment and parts.fragment not in ids[target]:
+                broken.append(f"{path}: {href} (no such anchor)")
     assert not broken, "links that point nowhere:\n" + "\n".join(broken)
 
 
