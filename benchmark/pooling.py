@@ -221,6 +221,7 @@ def main() -> int:
             print(f"{database} ({server}) ...", file=sys.stderr)
             backends[database] = {
                 "server": server,
+                "host": make_url(url).host,  # None: SQLite's file
                 "libraries": servers.driver_versions(url),
                 "measures": run_backend(url, args.rounds, args.quick),
             }

@@ -47,6 +47,10 @@ def driver(libraries: str) -> str:
     return libraries.split(", ", 1)[1]
 
 
+def where(host: str | None) -> str:
+    return f"at {host}" if host else "in a local file"
+
+
 def table(results: dict[str, Any]) -> str:
     backends = results["backends"]
     order = [b for b in NAMES if b in backends]
@@ -57,9 +61,10 @@ def table(results: dict[str, Any]) -> str:
         f"{machine['cpu']}, {machine['cpus']} CPUs, {machine['memory']}, "
         f"{machine['platform']}, "
         f"Python {machine['python']}, SQLAlchemy {results['sqlalchemy']}. "
-        "The servers ran on the same machine, over 127.0.0.1: "
+        "Servers: "
         + ", ".join(
-            f"{backends[b]['server']} ({driver(backends[b]['libraries'])})"
+            f"{backends[b]['server']} {where(backends[b].get('host'))} "
+            f"({driver(backends[b]['libraries'])})"
             for b in order
         )
         + ".",

@@ -221,6 +221,11 @@ CALCULATOR_INPUTS = [
     {"rate": "200", "hold": "0.05", "processes": "8"},
     {"rate": "37.5", "hold": "0.12", "processes": "3", "pool_size": "20", "max_overflow": "0"},
     {"rate": "1", "hold": "2.5", "max_connections": "500", "reserved": "10"},
+    # ties at the second decimal, where rounding rules differ: 0.125, 0.0125 x 10, 1.005
+    {"rate": "1", "hold": "0.125"},
+    {"rate": "10", "hold": "0.0125"},
+    {"rate": "1", "hold": "1.005"},
+    {"rate": "0", "hold": "0.5", "max_overflow": "0", "reserved": "0"},
 ]
 
 

@@ -2,6 +2,16 @@
 // snippets/session_pool/sizing/calculator.py, line for line. The browser tests
 // hold its answers to that program's output for the same inputs.
 (function () {
+  // Two decimals, rounded half up on the decimal digits, as the program's
+  // Decimal does: toFixed alone rounds 1.005 down (its binary value is below).
+  function twoDecimals(value) {
+    const [whole, fraction] = value.toFixed(6).split(".");
+    let cents = BigInt(whole + fraction.slice(0, 2));
+    if (Number(fraction[2]) >= 5) cents += 1n;
+    const digits = cents.toString().padStart(3, "0");
+    return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  }
+
   function calculate(form) {
     const number = (name) => Number(form.elements[name].value);
     const rate = number("rate");
@@ -19,7 +29,7 @@
     const most = processes * perProcess;
     const allowed = maxConnections - reserved;
     return [
-      `connections in use on average (L = rate x hold): ${inUse.toFixed(2)}`,
+      `connections in use on average (L = rate x hold): ${twoDecimals(inUse)}`,
       `pool_size that covers the average: ${poolSizeFor}`,
       `connections the fleet may open: ${processes} x (${poolSize} + ${maxOverflow}) = ${most}`,
       `connections the server allows: ${maxConnections} - ${reserved} = ${allowed}`,

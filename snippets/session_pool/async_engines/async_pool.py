@@ -24,6 +24,7 @@ TIMEOUT = 0.3  # pool_timeout of the exhaustion part, in seconds
 ASYNC_DRIVERS = {
     "postgresql": "psycopg",
     "mysql": "aiomysql",
+    "mariadb": "aiomysql",
     "sqlite": "aiosqlite",
 }
 

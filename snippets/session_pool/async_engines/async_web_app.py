@@ -29,6 +29,7 @@ WORK = 0.05  # seconds each request keeps its connection
 ASYNC_DRIVERS = {
     "postgresql": "psycopg",
     "mysql": "aiomysql",
+    "mariadb": "aiomysql",
     "sqlite": "aiosqlite",
 }
 

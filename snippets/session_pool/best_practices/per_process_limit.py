@@ -78,10 +78,14 @@ def read_budget(engine: Engine) -> Budget | None:
             open_now = conn.execute(  # client connections, this one included
                 text("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
             ).one()[1]
+            named = conn.execute(
+                text("SHOW GLOBAL VARIABLES LIKE '%reserved%'")
+            ).all()
+            found = ", ".join(name for name, _ in named) or "none"
             return Budget(
                 max_connections,
                 0,
-                "no setting of this server reserves slots",
+                f"server variables named like '%reserved%': {found}",
                 int(open_now) - 1,
             )
     raise NotImplementedError(f"no query for {engine.dialect.name} here")

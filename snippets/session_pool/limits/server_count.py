@@ -10,9 +10,9 @@ Run it:  DATABASE_URL=postgresql+psycopg://user:pass@127.0.0.1/db \\
 import os
 import threading
 import time
-import uuid
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
 POOL_SIZE = 2
@@ -24,40 +24,40 @@ SAMPLE_EVERY = 0.002  # seconds between two counts by the server
 
 
 # --8<-- [start:count]
-def count_sessions(admin: Connection, marker: str) -> int:
-    """The server's count of sessions that carry our marker."""
-    if admin.dialect.name == "postgresql":
-        query = text(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE application_name = :marker"
-        )
-    else:  # MySQL and MariaDB list sessions with their current database
-        query = text(
-            "SELECT count(*) FROM information_schema.processlist"
-            " WHERE db = :marker AND id <> CONNECTION_ID()"
-        )
-    return int(admin.execute(query, {"marker": marker}).scalar_one())
+SESSION_ID = {
+    "postgresql": "pg_backend_pid()",
+    "mysql": "CONNECTION_ID()",
+    "mariadb": "CONNECTION_ID()",
+}
+SESSIONS = {
+    "postgresql": "SELECT pid FROM pg_stat_activity",
+    "mysql": "SELECT id FROM information_schema.processlist",
+    "mariadb": "SELECT id FROM information_schema.processlist",
+}
+
+
+def count_sessions(admin: Connection, ours: set[int]) -> int:
+    """How many of our sessions the server lists right now."""
+    listed = admin.execute(text(SESSIONS[admin.dialect.name])).scalars()
+    return len(ours.intersection(listed))
     # --8<-- [end:count]
 
 
-def marked_engine(url: str) -> tuple[Engine, str]:
-    """A pooled engine whose sessions the server can tell apart."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        marker = f"pool-{uuid.uuid4().hex[:8]}"
-        connect_args = {"application_name": marker}
-    else:
-        marker = str(parsed.database)  # sessions in our database
-        connect_args = {}
+def tracked_engine(url: str) -> tuple[Engine, set[int]]:
+    """A pooled engine, and the server's ids of the sessions it opens."""
     # --8<-- [start:engine]
-    engine = create_engine(
-        url,
-        pool_size=POOL_SIZE,
-        max_overflow=MAX_OVERFLOW,
-        connect_args=connect_args,
-    )
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    ours: set[int] = set()
+
+    @event.listens_for(engine, "connect")
+    def remember(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SELECT {SESSION_ID[engine.dialect.name]}")
+        ours.add(int(cursor.fetchone()[0]))  # the server's id of the session
+        cursor.close()
+
     # --8<-- [end:engine]
-    return engine, marker
+    return engine, ours
 
 
 def main() -> None:
@@ -65,7 +65,7 @@ def main() -> None:
     if make_url(url).get_backend_name() == "sqlite":
         print("SQLite has no server to count sessions; set DATABASE_URL")
         return
-    engine, marker = marked_engine(url)
+    engine, ours = tracked_engine(url)
     # autocommit: PostgreSQL shows pg_stat_activity as of a transaction's start
     admin_engine = create_engine(
         url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
@@ -75,7 +75,7 @@ def main() -> None:
 
     def sample(admin: Connection) -> None:
         while not done.is_set():
-            counts.append(count_sessions(admin, marker))
+            counts.append(count_sessions(admin, ours))
             time.sleep(SAMPLE_EVERY)
 
     # --8<-- [start:threads]
@@ -96,14 +96,14 @@ def main() -> None:
         done.set()
         sampler.join()
         # --8<-- [end:threads]
-        open_in_pool = count_sessions(admin, marker)
+        open_in_pool = count_sessions(admin, ours)
         engine.dispose()
         # the server ends a session a moment after its client closes it
         deadline = time.monotonic() + 2.0
-        after_dispose = count_sessions(admin, marker)
+        after_dispose = count_sessions(admin, ours)
         while after_dispose and time.monotonic() < deadline:
             time.sleep(0.01)
-            after_dispose = count_sessions(admin, marker)
+            after_dispose = count_sessions(admin, ours)
     admin_engine.dispose()
 
     limit = POOL_SIZE + MAX_OVERFLOW

@@ -10,6 +10,7 @@ transaction. The program also reads PgBouncer's admin console (the database
 
 # backends: pgbouncer
 
+import inspect
 import os
 import statistics
 import threading
@@ -46,6 +47,19 @@ def show(admin: psycopg.Connection[Any], what: str) -> list[dict[str, Any]]:
     cursor = admin.execute(f"SHOW {what}")
     names = [column.name for column in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def psycopg_on_pgbouncer() -> str:
+    """What the installed psycopg's source says of PgBouncer and prepared
+    statements (a private method's docstring: it may move)."""
+    from psycopg._connection_base import BaseConnection
+
+    docstring = inspect.getdoc(BaseConnection._deallocate) or ""
+    return "\n".join(
+        f"  psycopg: {line}"
+        for line in docstring.split("\n\n")[-1].splitlines()
+        if "PgBouncer" in docstring
+    )
 
 
 # --8<-- [start:two-clients]
@@ -175,6 +189,11 @@ def main() -> None:
     prepared = config.get("max_prepared_statements", "no such setting")
     print(f"max_prepared_statements: {prepared}")
     print(f"default_pool_size: {config['default_pool_size']}")
+    libpq = psycopg.pq.version()  # e.g. 170002 for 17.2
+    print(
+        f"psycopg {psycopg.__version__}, libpq {libpq // 10000}.{libpq % 10000}"
+    )
+    print(psycopg_on_pgbouncer())
     print()
     prepared_statements(url)
     print()

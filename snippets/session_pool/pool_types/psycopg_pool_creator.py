@@ -36,6 +36,7 @@ def three_checkouts(url: str, close_returns: bool) -> None:
         max_size=1,
         timeout=WAIT,
         close_returns=close_returns,
+        open=True,  # psycopg_pool warns when this is left implicit
     )
     engine = create_engine(
         "postgresql+psycopg://",  # the dialect only: psycopg_pool connects

@@ -12,7 +12,9 @@ It connects to no database.
 
 import argparse
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 
 # --8<-- [start:littles-law]
@@ -58,11 +60,18 @@ class Fleet:
     # --8<-- [end:fleet]
 
 
+def two_decimals(value: float) -> str:
+    """Rounded half up, as the page's JavaScript does (Python's own format
+    rounds 0.125 to 0.12, JavaScript's toFixed to 0.13)."""
+    exact = Decimal(str(round(value, 6)))
+    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def report(rate: float, hold: float, fleet: Fleet) -> list[str]:
     """The calculator's answers, line by line, as the page shows them."""
     return [
         "connections in use on average (L = rate x hold): "
-        f"{connections_in_use(rate, hold):.2f}",
+        f"{two_decimals(connections_in_use(rate, hold))}",
         f"pool_size that covers the average: {pool_size_for(rate, hold)}",
         "connections the fleet may open: "
         f"{fleet.processes} x ({fleet.pool_size} + {fleet.max_overflow})"
@@ -74,22 +83,38 @@ def report(rate: float, hold: float, fleet: Fleet) -> list[str]:
     ]
 
 
+def at_least(
+    lowest: float, kind: Callable[[str], float] = int
+) -> Callable[[str], float]:
+    """An argparse type: a number no lower than `lowest`. The page's form
+    has the same limits. (pool_size=0 and max_overflow=-1 mean "no limit"
+    to SQLAlchemy: a pool without a limit has no budget to check.)"""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"{text} is below {lowest}")
+        return value
+
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Pool sizing arithmetic")
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--hold", type=float, default=0.05)
-    parser.add_argument("--processes", type=int, default=4)
-    parser.add_argument("--pool-size", type=int, default=5)
-    parser.add_argument("--max-overflow", type=int, default=10)
-    parser.add_argument("--max-connections", type=int, default=100)
-    parser.add_argument("--reserved", type=int, default=3)
+    parser.add_argument("--rate", type=at_least(0, float), default=100.0)
+    parser.add_argument("--hold", type=at_least(0, float), default=0.05)
+    parser.add_argument("--processes", type=at_least(1), default=4)
+    parser.add_argument("--pool-size", type=at_least(1), default=5)
+    parser.add_argument("--max-overflow", type=at_least(0), default=10)
+    parser.add_argument("--max-connections", type=at_least(1), default=100)
+    parser.add_argument("--reserved", type=at_least(0), default=3)
     args = parser.parse_args()
     fleet = Fleet(
-        args.processes,
-        args.pool_size,
-        args.max_overflow,
-        args.max_connections,
-        args.reserved,
+        int(args.processes),
+        int(args.pool_size),
+        int(args.max_overflow),
+        int(args.max_connections),
+        int(args.reserved),
     )
     print("\n".join(report(args.rate, args.hold, fleet)))
 
