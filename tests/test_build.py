@@ -3,13 +3,10 @@ example, stops it. Outputs come from the records: this build runs no example."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import harness
 import pytest
+from site_in_browser import build_site
 
 NOT_RECORDED = "Not recorded for this version"
 
@@ -17,18 +14,8 @@ NOT_RECORDED = "Not recorded for this version"
 def test_mkdocs_build_strict(tmp_path: Path, pytestconfig: pytest.Config) -> None:
     # Built from a scratch folder, as `mkdocs build -f` from anywhere would; RECORDS_ONLY=1: the
     # examples have run once in this session already (test_examples), the build only reads.
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
     site = tmp_path / "site"
-    config = str(harness.ROOT / "mkdocs.yml")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(site)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = build_site(site)
     assert done.returncode == 0, (
         f"mkdocs build --strict failed:\n{done.stderr[-4000:]}\n"
         "Reproduce with:  uv run mkdocs build --strict"
