@@ -54,7 +54,8 @@ def kill_on_server(url: str, pid: int) -> None:
 
     Only one this program opened itself.
     """
-    admin = create_engine(url, poolclass=NullPool)
+    # autocommit: PostgreSQL shows pg_stat_activity as of a transaction's start
+    admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             if conn.dialect.name == "postgresql":

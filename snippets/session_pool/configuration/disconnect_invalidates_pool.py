@@ -58,7 +58,11 @@ def kill_one(url: str, engine: Engine) -> str:
         assert dbapi_connection is not None
         dbapi_connection.close()
         return "closed behind the pool's back"
-    killer = create_engine(url, poolclass=NullPool)  # a connection of its own
+    # a connection of its own; autocommit: PostgreSQL shows pg_stat_activity
+    # as of a transaction's start
+    killer = create_engine(
+        url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
     with killer.connect() as conn:
         conn.execute(text(kill), {"id": victim})
         deadline = time.monotonic() + GONE_WITHIN

@@ -64,7 +64,10 @@ def kill(
         # no server to kill it: close it behind the pool's back
         dbapi_connection.close()
         return "closed behind the pool's back"
-    killer = create_engine(url, poolclass=NullPool)
+    # autocommit: PostgreSQL shows pg_stat_activity as of a transaction's start
+    killer = create_engine(
+        url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
     with killer.connect() as conn:
         if name == "postgresql":
             conn.execute(

@@ -39,7 +39,10 @@ def kill(conn: Connection, url: str) -> None:
         listed = (
             "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
         )
-    killer = create_engine(url, poolclass=NullPool)
+    # autocommit: PostgreSQL shows pg_stat_activity as of a transaction's start
+    killer = create_engine(
+        url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
     with killer.connect() as other:
         other.execute(text(statement), {"id": victim})
         deadline = time.monotonic() + GONE_WITHIN
