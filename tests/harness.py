@@ -4,12 +4,14 @@ Pages are expanded with the pymdownx.snippets settings that mkdocs.yml gives MkD
 with pytest-codeblocks' own parser, so its markers (``cont``, ``expected-output``,
 ``pytest.mark.*``) keep their meaning. Every fence ends up in exactly one category:
 
-* ``run``: python, bash and sh blocks, run once per backend as a program;
+* ``run``: python, bash and sh blocks included from a file that is not an example, run once per
+  backend as a program;
 * ``slice``: a python block cut from a named section of a file: covered by running that file;
 * ``listing``: a python block showing whole example files: covered by running them;
-* ``command``: ``$ python -m snippets...`` lines: covered by running those modules;
+* ``command``: ``$ [VAR=value] [uv run] python -m module`` lines: covered by running those
+  modules (examples, or a module of ``RUN_BY_OWN_TEST``);
 * ``output``: an ```` ```output ```` or ```` ```verified-on ```` fence, filled from the records;
-* ``not run``: carries ``<!--pytest.mark.not_run("reason")-->``;
+* ``not run``: carries ``<!--pytest.mark.not_run("reason")-->``: reported, nothing may skip;
 * ``shown``: text and other languages whose content comes from a file or from markdown-exec.
 
 Anything else is typed into a page and untested; ``problems()`` reports it, and also a slice
@@ -47,7 +49,17 @@ __all__ = ["BACKENDS", "ROOT", "SNIPPETS", "Example", "declared_backends", "exam
 PYTHON = {"python", "py"}
 SHELL = {"bash", "sh"}
 INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<target>[^"']+)\1\s*$""")
-MODULE_COMMAND = re.compile(r"^python -m (?P<module>snippets(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$")
+# `python -m module`, maybe after `uv run` (outside the environment) and environment variables
+# (`DATABASE_URL=... python -m ...`): the example runs on every backend in test_examples.
+MODULE_COMMAND = re.compile(
+    r"^(?:[A-Z_]+=\S+ )*(?:uv run )?python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
+)
+# Programs shown on pages that are not examples, and the test that runs them.
+BENCHMARK = "benchmark.pooling"
+RUN_BY_OWN_TEST = {
+    BENCHMARK: "tests/test_benchmark.py runs it on every backend",
+    "benchmark.report": "tests/test_benchmark.py holds the page's table and chart to it",
+}
 NOT_RUN = re.compile(r"""^pytest\.mark\.not_run\((["'])(?P<reason>.+)\1\)$""")
 
 
@@ -68,7 +80,7 @@ class Include:
     @property
     def module(self) -> str | None:
         """The module a python file include names, e.g. ``snippets.session_pool.x``."""
-        if not (self.path.startswith("snippets/") and self.path.endswith(".py")):
+        if not self.path.endswith(".py"):
             return None
         return self.path.removesuffix(".py").replace("/", ".")
 
@@ -115,7 +127,7 @@ class Block:
 
     @property
     def command_modules(self) -> list[str] | None:
-        """The modules if every command is ``python -m snippets...``, else None."""
+        """The modules if every command is ``[uv run] python -m module``, else None."""
         matches = [MODULE_COMMAND.match(c) for c in self.commands]
         if not matches or not all(matches):
             return None
@@ -295,11 +307,17 @@ def problems() -> list[str]:
     for block in all_blocks():
         shown_files.update(i.path for i in block.includes if i.section is None)
         category = block.category
-        if block.inline and category not in {"command", "not run", "output"}:
+        if category == "not run":
             found.append(
-                f"{block.where}: the ```{block.info} block is typed into the page. Put the code in "
-                'a file under snippets/ and include it with `--8<-- "snippets/..."`, or mark it '
-                '<!--pytest.mark.not_run("why it cannot run")--> on the line before.'
+                f"{block.where}: marked not_run ({block.not_run_reason}). Every block a page "
+                "shows is run by a test: make it an example or an example command."
+            )
+        elif block.inline and category not in {"command", "output"}:
+            found.append(
+                f"{block.where}: the ```{block.info} block is typed into the page, and no test "
+                "runs it. Put the code in a file under snippets/ and include it with "
+                '`--8<-- "snippets/..."`; a command may only run examples: '
+                "`[uv run] python -m snippets...` in a ```console block."
             )
         if category == "output" and block.lang == "output":
             try:
@@ -308,19 +326,24 @@ def problems() -> list[str]:
                 found.append(f"{block.where}: {error}")
         if category in {"slice", "listing"}:
             for include in block.includes:
-                if include.module not in runnable:
+                if include.module not in runnable and include.module not in RUN_BY_OWN_TEST:
                     found.append(
                         f"{block.where}: {include.path} is shown, but no test runs it "
                         "(only files with a main() are run). Add a main() to it."
                     )
         if category == "command":
             for module in block.command_modules or []:
-                if module not in runnable:
-                    found.append(f"{block.where}: `python -m {module}`: no such example module")
+                if module not in runnable and module not in RUN_BY_OWN_TEST:
+                    found.append(
+                        f"{block.where}: `python -m {module}`: no test runs it. Write it as an "
+                        "example under snippets/ (a module with a main()), or run it in a test "
+                        "of its own and list it in harness.RUN_BY_OWN_TEST"
+                    )
         if category == "shown" and block.lang in {"console", "pycon", "shell", "zsh"}:
             found.append(
-                f"{block.where}: ```{block.lang} blocks run only `python -m snippets...` commands; "
-                "for anything else use ```bash (run by the tests) or mark it not_run with a reason"
+                f"{block.where}: a ```{block.lang} block may hold only example commands, "
+                "`[VAR=value] [uv run] python -m snippets...`; put anything else in a file under "
+                "snippets/ and include it"
             )
     found += undefined_names()
     found += orphan_records()

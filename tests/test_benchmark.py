@@ -24,7 +24,7 @@ def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "benchmark.pooling",
+            harness.BENCHMARK,
             "--quick",
             "--rounds",
             "1",
