@@ -43,7 +43,7 @@ def _cell(measure: dict[str, Any], floor: float | None) -> str:
 
 
 def driver(libraries: str) -> str:
-    """ "SQLAlchemy 2.1.9, psycopg 3.3.9" -> "psycopg 3.3.9"."""
+    """The part after SQLAlchemy's: the driver and its version."""
     return libraries.split(", ", 1)[1]
 
 

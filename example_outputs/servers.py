@@ -66,7 +66,7 @@ def server_version(database: str, url: str | None) -> str:
 
 
 def pgbouncer_version(url: str) -> str:
-    """ "PgBouncer 1.18.0", from its admin console (the database "pgbouncer")."""
+    """PgBouncer's own name and version, e.g. PgBouncer 1.18.0, from its admin console."""
     import psycopg
     from sqlalchemy import make_url
 
