@@ -21,8 +21,8 @@ from sqlalchemy.pool import NullPool
 
 POOLED = 3
 IDLE_TIMEOUT = 1  # seconds: the server closes a session idle that long
-EVERY = 0.1  # seconds between two requests of the light traffic
-DURATION = 2.5  # seconds of light traffic
+EVERY = 0.1  # seconds between two requests to each pool
+DURATION = 1.5  # seconds of light traffic: longer than IDLE_TIMEOUT
 
 
 def session_id(conn: Connection) -> int:
@@ -58,38 +58,36 @@ def alive(url: str, ids: list[int]) -> int:
     return len(on_server & set(ids))
 
 
-def light_traffic(engine: Engine) -> set[int]:
-    """One request at a time, every EVERY seconds; the sessions that served
-    them."""
-    used = set()
-    deadline = time.monotonic() + DURATION
-    while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            used.add(session_id(conn))
-        time.sleep(EVERY)
-    return used
-
-
 # --8<-- [start:engine]
-def drill(url: str, lifo: bool) -> None:
-    engine = create_engine(
+def pooled_engine(url: str, lifo: bool) -> Engine:
+    return create_engine(
         url, pool_size=POOLED, pool_use_lifo=lifo, pool_pre_ping=True
     )
     # --8<-- [end:engine]
+
+
+def fill(engine: Engine) -> tuple[list[int], set[str]]:
+    """Open POOLED connections with a server idle timeout and return them to
+    the pool; their session ids and their settings."""
     held = [engine.connect() for _ in range(POOLED)]
     ids = [session_id(conn) for conn in held]
     settings = {set_idle_timeout(conn) for conn in held}
     for conn in held:
-        conn.close()  # three idle connections in the pool
-    used = light_traffic(engine)
-    print(
-        f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
-        f"one request every {EVERY} s"
-    )
-    print(f"  each pooled session: {', '.join(sorted(settings))}")
-    print(f"  pooled connections that served requests: {len(used & set(ids))}")
-    print(f"  pooled connections still open on the server: {alive(url, ids)}")
-    engine.dispose()
+        conn.close()
+    return ids, settings
+
+
+def light_traffic(engines: list[Engine]) -> list[set[int]]:
+    """One request at a time to each engine, every EVERY seconds; the
+    sessions that served each engine's requests."""
+    used: list[set[int]] = [set() for _ in engines]
+    deadline = time.monotonic() + DURATION
+    while time.monotonic() < deadline:
+        for engine, sessions in zip(engines, used, strict=True):
+            with engine.connect() as conn:
+                sessions.add(session_id(conn))
+        time.sleep(EVERY)
+    return used
 
 
 def main() -> None:
@@ -100,8 +98,24 @@ def main() -> None:
             "set DATABASE_URL to one."
         )
         return
-    for lifo in (False, True):
-        drill(url, lifo)
+    orders = (False, True)  # pool_use_lifo of each pool
+    engines = [pooled_engine(url, lifo) for lifo in orders]
+    filled = [fill(engine) for engine in engines]
+    used = light_traffic(engines)  # the same traffic to both, side by side
+    for lifo, engine, (ids, settings), sessions in zip(
+        orders, engines, filled, used, strict=True
+    ):
+        served = len(sessions & set(ids))
+        print(
+            f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
+            f"one request every {EVERY} s"
+        )
+        print(f"  each pooled session: {', '.join(sorted(settings))}")
+        print(f"  pooled connections that served requests: {served}")
+        print(
+            f"  pooled connections still open on the server: {alive(url, ids)}"
+        )
+        engine.dispose()
 
 
 if __name__ == "__main__":
