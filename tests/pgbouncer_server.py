@@ -20,8 +20,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-# Few server connections, so that the examples see PgBouncer share them.
-POOL_SIZE = 2
+# One server connection: the examples see PgBouncer share it, and every transaction runs in
+# it, so that what one leaves in the session (a prepared statement) the next one meets.
+POOL_SIZE = 1
 
 
 @dataclass
