@@ -14,9 +14,11 @@ done five ways, per operation:
 * ``raw driver (floor)``: one DBAPI connection, reused: the query and a
   rollback, as the pool does on return, with no SQLAlchemy at all.
 
-and, apart, the DBAPI connection set-up alone, and PyMySQL's with and
-without ``ssl_disabled``. Each measure runs ``--rounds`` times; a round times
-a batch of operations and keeps the median per operation. The results file
+and, apart, with no query: the pool alone (``engine.pool.connect()``, then
+``close()``: checkout, the reset on return, checkin), and a new DBAPI
+connection, opened and closed (PyMySQL's with and without
+``ssl_disabled``). Each measure runs ``--rounds`` times; a round times a
+batch of operations and keeps the median per operation. The results file
 keeps every round's median, the median of the rounds, and the spread (lowest
 and highest round). ``--quick`` runs tiny batches: it shows that the
 benchmark works, not what things cost.
@@ -119,6 +121,10 @@ def measures(url: str) -> dict[str, SetUp]:
 
         return raw, close
 
+    def pool_alone() -> tuple[Operation, Callable[[], None]]:
+        made = create_engine(url)
+        return (lambda: made.pool.connect().close()), made.dispose
+
     def connect_only(
         **connect_args: Any,
     ) -> tuple[Operation, Callable[[], None]]:
@@ -134,6 +140,7 @@ def measures(url: str) -> dict[str, SetUp]:
         "QueuePool": lambda: engine(),
         "QueuePool + pre_ping": lambda: engine(pool_pre_ping=True),
         "raw driver (floor)": floor,
+        "pool checkout + checkin": pool_alone,
         "connect only": connect_only,
     }
     if make_url(url).get_driver_name() == "pymysql":
