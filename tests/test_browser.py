@@ -215,56 +215,107 @@ def test_every_link_and_anchor_resolves(browser: Browser, base_url: str) -> None
 
 
 # Values typed into the sizing calculator: fits and does not, a fractional L, a rate times a
-# hold that is not exact in binary (200 x 0.05), and no overflow.
+# hold that is not exact in binary (200 x 0.05), a fleet rate that does not divide evenly, no
+# overflow and no limit (-1), other clients, a utilisation of 100 % (ceil(L)).
 CALCULATOR_INPUTS = [
     {"rate": "100", "hold": "0.05"},
-    {"rate": "200", "hold": "0.05", "processes": "8"},
-    {"rate": "37.5", "hold": "0.12", "processes": "3", "pool_size": "20", "max_overflow": "0"},
-    {"rate": "1", "hold": "2.5", "max_connections": "500", "reserved": "10"},
+    {"rate": "1600", "hold": "0.05", "processes": "8", "utilisation": "100"},
+    {"rate": "112.5", "hold": "0.12", "processes": "3", "max_overflow": "0"},
+    {"rate": "1", "hold": "2.5", "processes": "1", "max_connections": "500", "reserved": "10"},
+    {"rate": "100", "hold": "0.05", "processes": "3", "utilisation": "50"},
+    {"rate": "400", "hold": "0.05", "max_overflow": "-1", "others": "20"},
+    {"rate": "400", "hold": "0.05", "reserved": "50", "others": "47"},
     # ties at the second decimal, where rounding rules differ: 0.125, 0.0125 x 10, 1.005
-    {"rate": "1", "hold": "0.125"},
-    {"rate": "10", "hold": "0.0125"},
-    {"rate": "1", "hold": "1.005"},
+    {"rate": "1", "hold": "0.125", "processes": "1"},
+    {"rate": "10", "hold": "0.0125", "processes": "1"},
+    {"rate": "1", "hold": "1.005", "processes": "1"},
+    # no load still gets a pool_size of 1: pool_size=0 would mean no limit
     {"rate": "0", "hold": "0.5", "max_overflow": "0", "reserved": "0"},
 ]
+CALCULATOR_FIELDS = (
+    "rate",
+    "hold",
+    "processes",
+    "utilisation",
+    "max_overflow",
+    "max_connections",
+    "reserved",
+    "others",
+)
+# Values both refuse: out of a field's limits (the page's form and the program's argparse
+# types), and slots taken beyond max_connections (the page shows the program's message).
+CALCULATOR_REFUSED = [
+    {"utilisation": "0"},
+    {"utilisation": "101"},
+    {"max_overflow": "-2"},
+    {"processes": "0"},
+    {"reserved": "150"},
+    {"reserved": "3", "others": "98"},
+]
+CALCULATOR = "snippets.session_pool.sizing.calculator"
 
 
-@pytest.mark.parametrize("inputs", CALCULATOR_INPUTS, ids=lambda i: "-".join(i.values()))
-def test_sizing_calculator_agrees_with_its_program(
-    browser: Browser, base_url: str, inputs: dict[str, str]
-) -> None:
+def calculator(browser: Browser, base_url: str, inputs: dict[str, str]) -> tuple[str, list[str]]:
+    """Type `inputs` into the calculator; return what it shows, and the program's arguments
+    for every field's value on the page."""
     page, errors, _ = open_page(browser, base_url + "/sizing/", "desktop")
     try:
         form = page.locator("form.sizing-calculator")
         for name, value in inputs.items():
             form.locator(f"input[name='{name}']").fill(value)
         values = {
-            name: form.locator(f"input[name='{name}']").input_value()
-            for name in (
-                "rate",
-                "hold",
-                "processes",
-                "pool_size",
-                "max_overflow",
-                "max_connections",
-                "reserved",
-            )
+            name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
         }
         shown = form.locator("output").inner_text().strip()
     finally:
         page.context.close()
-    arguments = [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
-    module = "snippets.session_pool.sizing.calculator"
+    assert not errors, errors
+    return shown, [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
+
+
+@pytest.mark.parametrize("inputs", CALCULATOR_INPUTS, ids=lambda i: "-".join(i.values()))
+def test_sizing_calculator_agrees_with_its_program(
+    browser: Browser, base_url: str, inputs: dict[str, str]
+) -> None:
+    shown, arguments = calculator(browser, base_url, inputs)
     done = subprocess.run(
-        [sys.executable, "-m", module, *arguments],
+        [sys.executable, "-m", CALCULATOR, *arguments],
         cwd=harness.ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert not errors, errors
     assert shown == done.stdout.strip(), (
-        f"the calculator on /sizing/ and `python -m {module} {' '.join(arguments)}` disagree:\n"
-        f"page:\n{shown}\nprogram:\n{done.stdout}"
+        f"the calculator on /sizing/ and `python -m {CALCULATOR} {' '.join(arguments)}` "
+        f"disagree:\npage:\n{shown}\nprogram:\n{done.stdout}"
         "docs/javascripts/sizing.js must do the program's arithmetic."
+    )
+
+
+@pytest.mark.parametrize(
+    "inputs", CALCULATOR_REFUSED, ids=lambda i: "-".join(f"{k}={v}" for k, v in i.items())
+)
+def test_sizing_calculator_refuses_what_its_program_refuses(
+    browser: Browser, base_url: str, inputs: dict[str, str]
+) -> None:
+    shown, arguments = calculator(browser, base_url, inputs)
+    done = subprocess.run(
+        [sys.executable, "-m", CALCULATOR, *arguments],
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and not done.stdout, (
+        f"`python -m {CALCULATOR} {' '.join(arguments)}` accepted what the page refuses:\n"
+        f"{done.stdout}{done.stderr}"
+    )
+    # argparse's own refusals name the argument; the page's form marks the field instead
+    reason = done.stderr.strip().splitlines()[-1].partition(": error: ")[2]
+    expected = (
+        "Enter a number in every field, within its limits."
+        if reason.startswith("argument ")
+        else reason
+    )
+    assert shown == expected, (
+        f"the calculator on /sizing/ shows\n{shown}\nwhere the program says\n{done.stderr}"
     )

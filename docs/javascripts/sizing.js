@@ -12,38 +12,68 @@
     return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
   }
 
+  // Why the inputs make no sense together, or null: refused() of the program.
+  function refused(form) {
+    const number = (name) => Number(form.elements[name].value);
+    const taken = number("reserved") + number("others");
+    if (taken > number("max_connections")) {
+      return (
+        `reserved + other clients = ${number("reserved")} + ${number("others")}` +
+        ` = ${taken}, more than max_connections = ${number("max_connections")}`
+      );
+    }
+    return null;
+  }
+
   function calculate(form) {
     const number = (name) => Number(form.elements[name].value);
-    const rate = number("rate");
+    const fleetRate = number("rate");
     const hold = number("hold");
     const processes = number("processes");
-    const poolSize = number("pool_size");
+    const utilisation = number("utilisation");
     const maxOverflow = number("max_overflow");
     const maxConnections = number("max_connections");
     const reserved = number("reserved");
+    const others = number("others");
 
+    const rate = fleetRate / processes; // each process gets its share
+    const target = utilisation / 100;
     const inUse = rate * hold; // Little's law: L = rate x hold
-    // rounded first, as the program does: 200 x 0.05 is 10
-    const poolSizeFor = Math.ceil(Number(inUse.toFixed(6)));
+    // rounded first, as the program does: 200 x 0.05 is 10; at least 1,
+    // since pool_size=0 would mean no limit
+    const poolSize = Math.max(1, Math.ceil(Number((inUse / target).toFixed(6))));
+    const allowed = maxConnections - reserved - others;
+    const lines = [
+      "units of work a second, per process: " +
+        `${twoDecimals(fleetRate)} / ${processes} = ${twoDecimals(rate)}`,
+      `connections in use per process on average (L = rate x hold): ${twoDecimals(inUse)}`,
+      `pool_size for ${utilisation} % utilisation` +
+        ` (L / ${twoDecimals(target)}, rounded up): ${poolSize}`,
+      `connections the server allows: ${maxConnections} - ${reserved} - ${others} = ${allowed}`,
+    ];
+    if (maxOverflow < 0) {
+      return lines.concat([
+        "connections the fleet may open: no bound (max_overflow = -1)",
+        "fits: no, each process may open any number of connections",
+      ]);
+    }
     const perProcess = poolSize + maxOverflow;
     const most = processes * perProcess;
-    const allowed = maxConnections - reserved;
-    return [
-      `connections in use on average (L = rate x hold): ${twoDecimals(inUse)}`,
-      `pool_size that covers the average: ${poolSizeFor}`,
+    return lines.concat([
       `connections the fleet may open: ${processes} x (${poolSize} + ${maxOverflow}) = ${most}`,
-      `connections the server allows: ${maxConnections} - ${reserved} = ${allowed}`,
       `fits: ${most <= allowed ? "yes" : "no"}`,
       `most processes that fit: ${Math.floor(allowed / perProcess)}`,
-    ];
+    ]);
   }
 
   function attach(form) {
     const output = form.querySelector("output");
     const update = () => {
-      output.textContent = form.checkValidity()
-        ? calculate(form).join("\n")
-        : "Enter a number in every field.";
+      if (!form.checkValidity()) {
+        output.textContent = "Enter a number in every field, within its limits.";
+      } else {
+        output.textContent = refused(form) ?? calculate(form).join("\n");
+      }
     };
     form.addEventListener("input", update);
     form.addEventListener("submit", (event) => event.preventDefault());

@@ -1,10 +1,10 @@
-"""The sizing arithmetic: Little's law, and the fleet budget.
+"""The sizing arithmetic: a pool_size with headroom, and the fleet budget.
 
 The calculator on the sizing page runs the same arithmetic in the browser;
 the tests hold its answers to this program's output.
 
 Run it:  python -m snippets.session_pool.sizing.calculator
-with your numbers, e.g. --rate 200 --hold 0.05 --processes 8 (see --help)
+with your numbers, e.g. --rate 800 --hold 0.05 --processes 8 (see --help)
 It connects to no database.
 """
 
@@ -17,18 +17,20 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 
-# --8<-- [start:littles-law]
+# --8<-- [start:pool-size]
 def connections_in_use(rate: float, hold: float) -> float:
-    """Little's law: L = arrival rate (per second) x time each unit of work
-    holds its connection (seconds)."""
+    """Little's law: L = arrival rate (per second, in one process) x time
+    each unit of work holds its connection (seconds)."""
     return rate * hold
 
 
-def pool_size_for(rate: float, hold: float) -> int:
-    """The smallest whole number of connections that covers the average.
+def pool_size_for(rate: float, hold: float, utilisation: float) -> int:
+    """The connections that are busy `utilisation` (0.7: 70 %) of the time
+    on average, at least 1: pool_size=0 would mean no limit.
     (Rounded first, so that 200 x 0.05 is 10 and not 10.000000000000002.)"""
-    return math.ceil(round(connections_in_use(rate, hold), 6))
-    # --8<-- [end:littles-law]
+    busy = round(connections_in_use(rate, hold) / utilisation, 6)
+    return max(1, math.ceil(busy))
+    # --8<-- [end:pool-size]
 
 
 # --8<-- [start:fleet]
@@ -36,9 +38,14 @@ def pool_size_for(rate: float, hold: float) -> int:
 class Fleet:
     processes: int
     pool_size: int
-    max_overflow: int
+    max_overflow: int  # -1: no limit
     max_connections: int  # read it from your server
     reserved: int  # slots ordinary accounts cannot use
+    others: int  # connections other clients hold: admin, cron, monitoring
+
+    @property
+    def bounded(self) -> bool:
+        return self.max_overflow >= 0
 
     @property
     def per_process(self) -> int:
@@ -51,7 +58,7 @@ class Fleet:
 
     @property
     def allowed(self) -> int:
-        return self.max_connections - self.reserved
+        return self.max_connections - self.reserved - self.others
 
     @property
     def max_processes(self) -> int:
@@ -67,33 +74,69 @@ def two_decimals(value: float) -> str:
     return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def report(rate: float, hold: float, fleet: Fleet) -> list[str]:
+def refused(args: argparse.Namespace) -> str | None:
+    """Why the inputs make no sense together, or None. The page says the
+    same, in the same words."""
+    taken = args.reserved + args.others
+    if taken > args.max_connections:
+        return (
+            f"reserved + other clients = {args.reserved} + {args.others}"
+            f" = {taken}, more than max_connections = {args.max_connections}"
+        )
+    return None
+
+
+def report(args: argparse.Namespace) -> list[str]:
     """The calculator's answers, line by line, as the page shows them."""
+    rate = args.rate / args.processes  # each process gets its share
+    target = args.utilisation / 100
+    fleet = Fleet(
+        args.processes,
+        pool_size_for(rate, args.hold, target),
+        args.max_overflow,
+        args.max_connections,
+        args.reserved,
+        args.others,
+    )
+    lines = [
+        "units of work a second, per process: "
+        f"{two_decimals(args.rate)} / {fleet.processes} = {two_decimals(rate)}",
+        "connections in use per process on average (L = rate x hold): "
+        f"{two_decimals(connections_in_use(rate, args.hold))}",
+        f"pool_size for {args.utilisation} % utilisation"
+        f" (L / {two_decimals(target)}, rounded up): {fleet.pool_size}",
+        "connections the server allows: "
+        f"{fleet.max_connections} - {fleet.reserved} - {fleet.others}"
+        f" = {fleet.allowed}",
+    ]
+    if not fleet.bounded:
+        return [
+            *lines,
+            "connections the fleet may open: no bound (max_overflow = -1)",
+            "fits: no, each process may open any number of connections",
+        ]
     return [
-        "connections in use on average (L = rate x hold): "
-        f"{two_decimals(connections_in_use(rate, hold))}",
-        f"pool_size that covers the average: {pool_size_for(rate, hold)}",
+        *lines,
         "connections the fleet may open: "
         f"{fleet.processes} x ({fleet.pool_size} + {fleet.max_overflow})"
         f" = {fleet.most}",
-        "connections the server allows: "
-        f"{fleet.max_connections} - {fleet.reserved} = {fleet.allowed}",
         f"fits: {'yes' if fleet.most <= fleet.allowed else 'no'}",
         f"most processes that fit: {fleet.max_processes}",
     ]
 
 
 def at_least(
-    lowest: float, kind: Callable[[str], float] = int
+    lowest: float, kind: Callable[[str], float] = int, highest: float = math.inf
 ) -> Callable[[str], float]:
-    """An argparse type: a number no lower than `lowest`. The page's form
-    has the same limits. (pool_size=0 and max_overflow=-1 mean "no limit"
-    to SQLAlchemy: a pool without a limit has no budget to check.)"""
+    """An argparse type: a number from `lowest` to `highest`. The page's
+    form has the same limits."""
 
     def parse(text: str) -> float:
         value = kind(text)
         if value < lowest:
             raise argparse.ArgumentTypeError(f"{text} is below {lowest}")
+        if value > highest:
+            raise argparse.ArgumentTypeError(f"{text} is above {highest}")
         return value
 
     return parse
@@ -101,22 +144,22 @@ def at_least(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Pool sizing arithmetic")
-    parser.add_argument("--rate", type=at_least(0, float), default=100.0)
+    # units of work per second, all processes together
+    parser.add_argument("--rate", type=at_least(0, float), default=400.0)
     parser.add_argument("--hold", type=at_least(0, float), default=0.05)
     parser.add_argument("--processes", type=at_least(1), default=4)
-    parser.add_argument("--pool-size", type=at_least(1), default=5)
-    parser.add_argument("--max-overflow", type=at_least(0), default=10)
+    # the share of the time the pool_size connections are busy, in %
+    parser.add_argument("--utilisation", type=at_least(1, int, 100), default=70)
+    # -1: no limit
+    parser.add_argument("--max-overflow", type=at_least(-1), default=10)
     parser.add_argument("--max-connections", type=at_least(1), default=100)
     parser.add_argument("--reserved", type=at_least(0), default=3)
+    parser.add_argument("--others", type=at_least(0), default=0)
     args = parser.parse_args()
-    fleet = Fleet(
-        int(args.processes),
-        int(args.pool_size),
-        int(args.max_overflow),
-        int(args.max_connections),
-        int(args.reserved),
-    )
-    print("\n".join(report(args.rate, args.hold, fleet)))
+    problem = refused(args)
+    if problem:
+        parser.error(problem)
+    print("\n".join(report(args)))
 
 
 if __name__ == "__main__":
