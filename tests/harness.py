@@ -15,7 +15,8 @@ with pytest-codeblocks' own parser, so its markers (``cont``, ``expected-output`
 * ``shown``: text and other languages whose content comes from a file or from markdown-exec.
 
 Anything else is typed into a page and untested; ``problems()`` reports it, and also a slice
-that reads a name its page never showed or named (``undefined_names()``).
+that reads a name its page never showed or named (``undefined_names()``), and a quotation of a
+project that docs/.quotes.toml does not list or that is not verbatim (``misquotations()``).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import importlib.metadata
 import io
 import re
 import shlex
+import tokenize
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,6 +350,7 @@ def problems() -> list[str]:
                 "snippets/ and include it"
             )
     found += undefined_names()
+    found += misquotations()
     found += orphan_records()
     if site()[1]:
         return found  # which files are shown is unknown until every page reads
@@ -437,6 +442,103 @@ def undefined_names() -> list[str]:
                         f"`{name}` is in the sentence before the slice."
                     )
             shown |= bound
+    return found
+
+
+# Quotations: text of three words or more in straight double quotes, in a page's prose (outside
+# code and HTML) or in a comment or docstring of a file a page shows. Straight quotes give a
+# project's words, verbatim; “curly quotes” give the chapter's, which the repository does not keep.
+QUOTES = DOCS / ".quotes.toml"
+QUOTATION = re.compile(r'"(?P<text>(?:(?!\n\s*\n)[^"])+)"')
+CODE_SPAN = re.compile(r"(`+)(?:(?!\n\s*\n)[\s\S])+?\1|<[^>\n]+>")
+# `!!! warning "title"`, `??? example "title"`: the title is prose; `=== "tab"` is not
+BLOCK_TITLE = re.compile(r'^(?P<syntax>\s*(?:(?:!!!|\?\?\?\+?)[\w -]+|===) )"(?P<title>.*)"\s*$')
+
+
+def _prose(page: str) -> str:
+    """A page with its fenced blocks, code spans, HTML and block syntax blanked, lines kept."""
+    lines, fence = [], ""
+    for line in page.split("\n"):
+        if m := re.match(r"\s*(`{3,}|~{3,})", line):
+            fence = "" if line.strip() == fence else fence or m[1]
+        if m or fence:
+            lines.append("")
+        elif m := BLOCK_TITLE.match(line):
+            lines.append("" if "===" in m["syntax"] else m["title"])
+        else:
+            lines.append(line)
+    return CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), "\n".join(lines))
+
+
+def _python_prose(source: str) -> Iterator[tuple[int, str]]:
+    """The comments and triple-quoted strings (docstrings) of a Python file, with their lines."""
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string[1:]
+        elif token.type == tokenize.STRING and '"""' in token.string:
+            yield token.start[0], token.string.partition('"""')[2].rpartition('"""')[0]
+
+
+def quotations() -> dict[str, list[str]]:
+    """Every quotation on the pages and in the files they show, with where it is."""
+    texts: list[tuple[str, int, str]] = []
+    for path in pages():
+        texts.append((f"docs/{path.relative_to(DOCS).as_posix()}", 1, _prose(path.read_text())))
+    shown = {i.path for b in all_blocks() for i in b.includes if i.path.endswith(".py")}
+    for name in sorted(shown):
+        texts += [(name, n, text) for n, text in _python_prose((ROOT / name).read_text())]
+    found: dict[str, list[str]] = {}
+    for name, first, text in texts:
+        for m in QUOTATION.finditer(text):
+            if len(m["text"].split()) >= 3:
+                line = first + text.count("\n", 0, m.start())
+                found.setdefault(" ".join(m["text"].split()), []).append(f"{name}:{line}")
+    return found
+
+
+@functools.cache
+def _source_text(distribution: str | None, kept: str | None) -> str:
+    """All text of an installed distribution's files, or of a kept file, whitespace-normalised."""
+    if kept:
+        return " ".join((ROOT / kept).read_text().split())
+    files = importlib.metadata.files(distribution or "") or []
+    blobs = (Path(f.locate()).read_bytes() for f in files if f.suffix != ".pyc")
+    text = " ".join(blob.decode("latin-1") for blob in blobs)
+    return " ".join(text.replace("\0", " ").split())
+
+
+def misquotations() -> list[str]:
+    """Quotations not listed in docs/.quotes.toml, or not found verbatim in the source listed."""
+    listed = {" ".join(q["text"].split()): q for q in tomllib.loads(QUOTES.read_text())["quote"]}
+    found = []
+    quoted = quotations()
+    for text, places in quoted.items():
+        q = listed.get(text)
+        if q is None:
+            how = (
+                "is not in docs/.quotes.toml. Straight quotes give a project's words, verbatim: "
+                "list it there with the installed distribution that holds it, or with a copy of "
+                "its source kept in the repository, its url and retrieved date. Quote the chapter "
+                "in “curly quotes”. Otherwise paraphrase, without quotation marks, and link."
+            )
+        elif not q.get("kept", "records/").startswith("records/") and not (
+            q.get("url") and q.get("retrieved")
+        ):
+            how = "has a kept source in docs/.quotes.toml, but no url and retrieved date there."
+        elif text not in _source_text(q.get("distribution"), q.get("kept")):
+            source = q.get("kept") or f"the installed distribution {q.get('distribution')}"
+            how = (
+                f"is not in {source}, whitespace aside. Quote it verbatim from there, or "
+                "paraphrase it, without quotation marks, and link."
+            )
+        else:
+            continue
+        found += [f'{where}: "{text}" {how}' for where in places]
+    found += [
+        f'docs/.quotes.toml: "{text}" is quoted nowhere any more: remove it.'
+        for text in listed
+        if text not in quoted
+    ]
     return found
 
 

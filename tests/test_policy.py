@@ -1,4 +1,5 @@
-"""The site's rules: nothing a reader sees is typed into a page untested, nothing is orphaned."""
+"""The site's rules: nothing a reader sees is typed into a page untested, nothing is orphaned,
+no project is misquoted."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Where the "use NullPool behind another pool" advice comes from, quoted
-from the source.
+"""Where SQLAlchemy advises NullPool behind another pool, quoted from the
+source.
 
 SQLAlchemy's dialect documentation lives in each dialect module's docstring.
 This program prints the two passages that recommend NullPool when another
