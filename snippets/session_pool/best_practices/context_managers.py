@@ -107,7 +107,7 @@ def main() -> None:
         print(f"  checked out inside the block: {inside}")
         print(
             f"  checked out after the block:  {after} "
-            f"(committed; {idle} open, idle in the pool)"
+            f"({idle} open, idle in the pool)"
         )
         print(f"  rows in the table:            {count_rows(engine)}")
         print()

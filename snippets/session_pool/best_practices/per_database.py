@@ -7,7 +7,6 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +25,11 @@ RECYCLE = 3600
 
 @dataclass
 class Choice:
-    """Keyword arguments for create_engine(), and why each one is there
-    (or is not)."""
+    """Keyword arguments for create_engine(), and the server settings read
+    to choose them."""
 
     settings: dict[str, Any] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
 
 
 # --8<-- [end:common]
@@ -48,17 +47,11 @@ def server_value(url: str, sql: str) -> Any:
 
 
 def recycle_below(timeouts: list[int], choice: Choice) -> None:
-    """pool_recycle below the shortest idle timeout: an old connection is
-    replaced at checkout."""
+    """pool_recycle below the shortest idle timeout, if there is one."""
     if timeouts:
         shortest = min(timeouts)
         recycle = RECYCLE if shortest > RECYCLE else shortest // 2
         choice.settings["pool_recycle"] = recycle
-        choice.reasons.append(
-            f"pool_recycle={recycle}: below the shortest idle timeout"
-            f" ({shortest} s), so a connection old enough to have been closed"
-            " is replaced at checkout"
-        )
 
 
 # --8<-- [end:helpers]
@@ -67,30 +60,17 @@ def recycle_below(timeouts: list[int], choice: Choice) -> None:
 # --8<-- [start:postgresql]
 def postgresql(url: str) -> Choice:
     choice = Choice({"pool_pre_ping": True})
-    choice.reasons.append(
-        "pool_pre_ping=True: a connection closed while it sat in the pool"
-        " (server restart, failover, pg_terminate_backend)"
-        " is replaced at checkout"
-    )
     sql = (
         "SELECT setting::int FROM pg_settings"
         " WHERE name = 'idle_session_timeout'"
     )
     # 0: never; no such setting before PostgreSQL 14
     idle_ms = server_value(url, sql) or 0
-    choice.reasons.append(
-        f"idle_session_timeout = {idle_ms} ms"
-        + (": the server never closes an idle session" if not idle_ms else "")
-    )
+    choice.readings.append(f"idle_session_timeout = {idle_ms} ms")
     timeouts = [idle_ms // 1000] if idle_ms else []
     if PROXY_IDLE_TIMEOUT:
         timeouts.append(PROXY_IDLE_TIMEOUT)
     recycle_below(timeouts, choice)
-    if not timeouts:
-        choice.reasons.append(
-            "no pool_recycle: nothing closes idle connections"
-            " (set PROXY_IDLE_TIMEOUT if a proxy or firewall in between does)"
-        )
     return choice
 
 
@@ -100,16 +80,9 @@ def postgresql(url: str) -> Choice:
 # --8<-- [start:mysql]
 def mysql(url: str) -> Choice:
     choice = Choice({"pool_pre_ping": True})
-    choice.reasons.append(
-        "pool_pre_ping=True: a connection closed while it sat in the pool"
-        " (server restart, KILL, wait_timeout) is replaced at checkout"
-    )
     # what our sessions get
     wait_timeout = int(server_value(url, "SELECT @@wait_timeout"))
-    choice.reasons.append(
-        f"wait_timeout = {wait_timeout} s:"
-        " the server closes a connection idle that long"
-    )
+    choice.readings.append(f"wait_timeout = {wait_timeout} s")
     timeouts = [wait_timeout]
     if PROXY_IDLE_TIMEOUT:
         timeouts.append(PROXY_IDLE_TIMEOUT)
@@ -124,9 +97,7 @@ def mysql(url: str) -> Choice:
 def sqlite(url: str) -> Choice:
     # Nothing to set: a file database gets QueuePool by default,
     # and no server closes anything.
-    return Choice(
-        reasons=["nothing to set: no server closes idle connections to a file"]
-    )
+    return Choice()
 
 
 def shares_one_connection(
@@ -172,15 +143,8 @@ def main() -> None:
         )
         print(f"create_engine(url{arguments})")
         print(f"pool class: {type(engine.pool).__name__}")
-        for reason in choice.reasons:
-            print(
-                textwrap.fill(
-                    reason,
-                    width=88,
-                    initial_indent="- ",
-                    subsequent_indent="  ",
-                )
-            )
+        for reading in choice.readings:
+            print(f"read from the server: {reading}")
     finally:
         engine.dispose()
     if engine.dialect.name == "sqlite":

@@ -103,7 +103,7 @@ def main() -> None:
             f"checked out at start: {checked_out(engine)}"
         )
 
-        print("1. A Connection that stays referenced stays checked out")
+        print("1. A Connection kept referenced")
         # --8<-- [start:kept-connection]
         conn = engine.connect()
         conn.execute(text("SELECT 1"))
@@ -115,10 +115,7 @@ def main() -> None:
         kept.clear()
         print(f"   after conn.close():       checked out {checked_out(engine)}")
 
-        print(
-            "2. A Session holds a connection from its first query "
-            "to commit/rollback/close"
-        )
+        print("2. A Session: a query, then commit(), no close()")
         # --8<-- [start:session-commit]
         session = Session()
         print(f"   Session() created:        checked out {checked_out(engine)}")
@@ -129,10 +126,7 @@ def main() -> None:
         # --8<-- [end:session-commit]
         session.close()
 
-        print(
-            "3. Nothing refers to it any more: "
-            "the garbage collector returns it, later"
-        )
+        print("3. A Connection and a Session that nothing refers to any more")
         # --8<-- [start:garbage]
         # automatic collection may run at any moment; pause it for a stable
         # output
@@ -145,9 +139,7 @@ def main() -> None:
         gc.enable()
         # --8<-- [end:garbage]
 
-        print(
-            "4. A session left idle after a query: its transaction stays open"
-        )
+        print("4. A session left idle after a query")
         session = Session()
         # the query begins a transaction; nothing ends it
         pid = session_pid(session)
@@ -179,7 +171,7 @@ def main() -> None:
         sessions.clear()
         print(f"   after closing them:       checked out {checked_out(engine)}")
 
-        print("6. Close every session, also when the work fails halfway")
+        print("6. Work that fails halfway: three ways to close a session")
         plain = Session()
         try:
             fail_halfway(plain)

@@ -166,10 +166,7 @@ def main() -> None:
             f"served {served}, timed out {timed_out}"
         )
 
-    print(
-        "4. A Session holds a connection from its first query "
-        "until commit, rollback or close"
-    )
+    print("4. A Session, in a `with` block, then with commit()")
     for step in session_gives_back(url):
         print(f"   {step}")
 

@@ -1,9 +1,11 @@
-"""The MySQL error codes SQLAlchemy treats as a lost connection, from its
-source.
+"""The MySQL errors SQLAlchemy treats as a lost connection, asked of the
+installed dialect.
 
-SQLAlchemy's MySQL dialect decides in is_disconnect() whether an error means
-the connection is gone (and so invalidates it). This program reads the codes
-from the installed source and names those PyMySQL has a constant for.
+SQLAlchemy's dialect decides in is_disconnect() whether an error means the
+connection is gone (and so invalidates it). This program asks the PyMySQL
+dialect about every error code, and about the errors PyMySQL raises on a
+connection that has no socket; for those, it asks the generic MySQL part
+of the dialect too, the one every MySQL driver shares.
 
 Run it:  python -m snippets.session_pool.common_issues.mysql_disconnect_codes
 It connects to no database.
@@ -11,24 +13,15 @@ It connects to no database.
 
 # backends: sqlite
 
-import ast
-import inspect
-import textwrap
+from collections.abc import Callable
+from typing import Any
 
+import pymysql
 from pymysql.constants import CR, ER
+from sqlalchemy import create_engine
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 
-
-def disconnect_codes() -> list[int]:
-    """The integer literals of the `in (...)` test in is_disconnect()."""
-    source = textwrap.dedent(inspect.getsource(MySQLDialect.is_disconnect))
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
-            values = getattr(node.comparators[0], "elts", [])
-            codes = [v.value for v in values if isinstance(v, ast.Constant)]
-            if codes and all(isinstance(c, int) for c in codes):
-                return [int(c) for c in codes if isinstance(c, int)]
-    raise LookupError("no error code list in MySQLDialect.is_disconnect")
+CODES = range(65536)  # PyMySQL reads an error code from two bytes
 
 
 def pymysql_names(code: int) -> str:
@@ -41,12 +34,47 @@ def pymysql_names(code: int) -> str:
     return ", ".join(names) or "(no PyMySQL constant)"
 
 
+def error_of(call: Callable[[], object]) -> Exception:
+    try:
+        call()
+    except pymysql.Error as error:
+        return error
+    raise AssertionError("no error")
+
+
+def without_socket() -> dict[str, Exception]:
+    """What PyMySQL raises when a connection has no socket (never opened
+    here; after a lost connection PyMySQL closes the socket itself)."""
+    conn = pymysql.connect(defer_connect=True)  # connects to nothing
+    return {
+        "ping()": error_of(lambda: conn.ping(reconnect=False)),
+        "cursor().execute()": error_of(
+            lambda: conn.cursor().execute("SELECT 1")
+        ),
+    }
+
+
+def verdicts(dialect: MySQLDialect, error: Any) -> str:
+    generic = MySQLDialect.is_disconnect(dialect, error, None, None)
+    pymysql_part = dialect.is_disconnect(error, None, None)
+    return f"MySQL part: {generic}, PyMySQL dialect: {pymysql_part}"
+
+
 def main() -> None:
-    print(
-        "MySQLDialect.is_disconnect() treats these error codes as a disconnect:"
-    )
-    for code in disconnect_codes():
-        print(f"  {code}  {pymysql_names(code)}")
+    # only loads the dialect and PyMySQL: no connection is made
+    dialect = create_engine("mysql+pymysql://").dialect
+    assert isinstance(dialect, MySQLDialect)  # PyMySQL's is a subclass
+    first, last = CODES.start, CODES.stop - 1
+    print(f"Error codes {first}-{last}, each in a PyMySQL OperationalError;")
+    print("the PyMySQL dialect's is_disconnect() is True for:")
+    for code in CODES:
+        coded: Any = pymysql.OperationalError(code, "")
+        if dialect.is_disconnect(coded, None, None):
+            print(f"  {code}  {pymysql_names(code)}")
+    print("PyMySQL's errors on a connection without a socket:")
+    for call, error in without_socket().items():
+        print(f"  {call:<20} {error!r}")
+        print(f"  {'':<20} {verdicts(dialect, error)}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 When SQLAlchemy detects a disconnect, by pre-ping at checkout or by a
 statement that fails, it invalidates the whole pool: each pooled connection
 opened before that moment is closed and opened again at its next checkout,
-healthy or not. This program kills one of three idle pooled connections and
-counts the new connections that follow.
+healthy or not. This program kills one of three idle pooled connections,
+counts the new connections that follow, and prints what the pool logged.
 
 Run it:
     python -m snippets.session_pool.configuration.disconnect_invalidates_pool
@@ -12,27 +12,47 @@ Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
-import inspect
+import logging
 import os
-import textwrap
 import time
 
 from sqlalchemy import Engine, create_engine, event, exc, text
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool, Pool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 POOLED = 3  # connections in the pool when one of them dies
 GONE_WITHIN = 5.0  # seconds to wait for the server to drop a killed connection
 
 
-def count_connects(engine: Engine) -> list[int]:
-    """A one-item list counting the DBAPI connections the pool opens."""
-    opened = [0]
+# --8<-- [start:watch]
+class PoolWatch(logging.Handler):
+    """Count the DBAPI connections a pool opens, numbering them (connect
+    event), and keep the pool's INFO log messages, with each connection
+    named by its number and the text of each error left out."""
 
-    def on_connect(_dbapi: object, _record: ConnectionPoolEntry) -> None:
-        opened[0] += 1
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(logging.INFO)
+        self.opened = 0
+        self.numbers: dict[int, int] = {}  # id() of a DBAPI connection
+        self.messages: list[str] = []
+        event.listen(engine, "connect", self.on_connect)
 
-    event.listen(engine, "connect", on_connect)
-    return opened
+    def on_connect(self, dbapi: object, _record: ConnectionPoolEntry) -> None:
+        self.opened += 1
+        self.numbers[id(dbapi)] = self.opened
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args if isinstance(record.args, tuple) else ()
+        template = record.msg.replace("%r", "%s")  # no quotes around '#1'
+        self.messages.append(template % tuple(map(self.shown, args)))
+
+    def shown(self, arg: object) -> object:
+        if isinstance(arg, BaseException):
+            return "..."
+        if not isinstance(arg, str) and id(arg) in self.numbers:
+            return f"#{self.numbers[id(arg)]}"
+        return arg
+
+    # --8<-- [end:watch]
 
 
 def kill_one(url: str, engine: Engine) -> str:
@@ -93,10 +113,12 @@ def drill(url: str, pre_ping: bool) -> None:
         # the next checkout draws the connection killed last
         pool_use_lifo=True,
     )
-    opened = count_connects(engine)
+    watch = PoolWatch(engine)
     fill(engine)  # three healthy connections, idle in the pool
     how = kill_one(url, engine)  # one of them dies
-    before = opened[0]
+    before = watch.opened
+    pool_log = logging.getLogger("sqlalchemy.pool")
+    pool_log.addHandler(watch)  # the pool's messages from now on
     try:
         with engine.connect() as conn:  # draws the dead one
             conn.execute(text("SELECT 1"))
@@ -105,26 +127,28 @@ def drill(url: str, pre_ping: bool) -> None:
         invalidated = error.connection_invalidated
         first_use = f"{type(error).__name__}, invalidated: {invalidated}"
     fill(engine)  # use all three again
+    pool_log.removeHandler(watch)
     # --8<-- [end:drill]
     print(f"pool_pre_ping={pre_ping}")
     print(f"  {POOLED} connections idle in the pool; one of them {how}")
     print(f"  first use after that: {first_use}")
     in_pool = engine.pool.checkedin()  # type: ignore[attr-defined]
     print(
-        f"  new connections opened since: {opened[0] - before}"
+        f"  new connections opened since: {watch.opened - before}"
         f" (in the pool: {in_pool})"
     )
+    print("  the pool's log since (sqlalchemy.pool, INFO):")
+    for message in watch.messages:
+        print(f"    {message}")
     engine.dispose()
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # INFO: a pool logs each invalidation and each connection it replaces
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
     for pre_ping in (True, False):
         drill(url, pre_ping)
-    # Why: what the installed SQLAlchemy does on a disconnect, from its source
-    doc = inspect.getdoc(Pool._invalidate) or ""
-    print("Pool._invalidate(), the method a detected disconnect calls:")
-    print(textwrap.indent(doc, "  "))
 
 
 if __name__ == "__main__":

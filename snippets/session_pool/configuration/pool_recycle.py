@@ -8,7 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -23,74 +23,85 @@ class Tally:
 
     opened: int = 0
     closed: int = 0
+    # of each connection the pool closed: its id, age and time idle in
+    # the pool, in seconds, at that moment
+    closed_ones: list[tuple[str, float, float]] = field(default_factory=list)
 
 
-def count_connections(engine: Engine) -> Tally:
-    """Count connections; also number each one, for SQLite,
-    which has no connection id."""
+# --8<-- [start:events]
+def watch_connections(engine: Engine) -> Tally:
+    """Note with pool events when each connection was opened and last
+    returned; at close, how long ago that was."""
     tally = Tally()
 
-    def on_connect(
-        _dbapi_connection: object, record: ConnectionPoolEntry
-    ) -> None:
+    def on_connect(_dbapi: object, record: ConnectionPoolEntry) -> None:
         tally.opened += 1
-        record.info["number"] = tally.opened
+        record.info["number"] = tally.opened  # for SQLite, which has no id
+        record.info["opened"] = time.monotonic()
 
-    def on_close(*_: object) -> None:
+    def on_checkin(_dbapi: object, record: ConnectionPoolEntry) -> None:
+        record.info["returned"] = time.monotonic()
+
+    def on_close(_dbapi: object, record: ConnectionPoolEntry) -> None:
+        now = time.monotonic()
         tally.closed += 1
+        age = now - record.info["opened"]
+        idle = now - record.info["returned"]
+        tally.closed_ones.append((record.info["id"], age, idle))
 
     event.listen(engine, "connect", on_connect)
+    event.listen(engine, "checkin", on_checkin)
     event.listen(engine, "close", on_close)
     return tally
+    # --8<-- [end:events]
 
 
 def connection_id(conn: Connection) -> str:
-    """Which database connection this is, as the server numbers it."""
+    """Which database connection this is, as the server numbers it;
+    noted in the pool's record of it too."""
     if conn.dialect.name == "postgresql":
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
-        return f"backend pid {pid}"
-    if conn.dialect.name in {"mysql", "mariadb"}:
+        label = f"backend pid {pid}"
+    elif conn.dialect.name in {"mysql", "mariadb"}:
         number = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
-        return f"connection id {number}"
-    # use the connection, as the server queries above do
-    conn.execute(text("SELECT 1"))
-    # SQLite has no id: ours, from connect
-    return f"connection #{conn.connection.info['number']}"
+        label = f"connection id {number}"
+    else:
+        # use the connection, as the server queries above do
+        conn.execute(text("SELECT 1"))
+        # SQLite has no id: ours, from connect
+        label = f"connection #{conn.connection.info['number']}"
+    conn.connection.info["id"] = label
+    return label
 
 
 def server_idle_limit(engine: Engine) -> str:
-    """The server's own limit on idle connections,
-    the reason to set pool_recycle at all."""
+    """The server's own limit on idle connections, the reason to set
+    pool_recycle at all, with the server's description of it."""
     with engine.connect() as conn:
         if engine.dialect.name in {"mysql", "mariadb"}:
             seconds = conn.execute(text("SELECT @@wait_timeout")).scalar()
-            # MariaDB lists each variable's default; MySQL has no such table
+            # MariaDB describes each variable; MySQL has no such table
             try:
-                default = conn.execute(
+                default, comment = conn.execute(
                     text(
-                        "SELECT DEFAULT_VALUE"
+                        "SELECT DEFAULT_VALUE, VARIABLE_COMMENT"
                         " FROM information_schema.SYSTEM_VARIABLES"
                         " WHERE VARIABLE_NAME = 'WAIT_TIMEOUT'"
                     )
-                ).scalar()
+                ).one()
             except exc.DBAPIError:
-                default = "not listed by this server"
-            return (
-                "the server closes connections idle for "
-                f"wait_timeout = {seconds} s"
-                f" (its default: {default})"
-            )
+                return f"wait_timeout = {seconds} (no default listed)"
+            return f"wait_timeout = {seconds}, default {default}: {comment}"
         if engine.dialect.name == "postgresql":
-            setting, default = conn.execute(
+            setting, default, short, extra = conn.execute(
                 text(
-                    "SELECT setting, boot_val FROM pg_settings"
-                    " WHERE name = 'idle_session_timeout'"
+                    "SELECT setting, boot_val, short_desc, extra_desc"
+                    " FROM pg_settings WHERE name = 'idle_session_timeout'"
                 )
             ).one()
             return (
-                f"idle_session_timeout = {setting} on the server, "
-                f"its default {default}"
-                " (0: never closes them)"
+                f"idle_session_timeout = {setting}, default {default}:"
+                f" {short} {extra}"
             )
     return "SQLite has no server that could close an idle connection"
 
@@ -112,9 +123,10 @@ def main() -> None:
         pool_recycle=RECYCLE,  # 1 s for the demo
     )
     # --8<-- [end:engine]
-    print(f"pool_recycle={RECYCLE}; {server_idle_limit(engine)}")
+    print(f"pool_recycle={RECYCLE}")
+    print(f"server: {server_idle_limit(engine)}")
     engine.dispose()  # start again from an empty pool
-    tally = count_connections(engine)
+    tally = watch_connections(engine)
 
     # --8<-- [start:recycle]
     held = engine.connect()  # kept checked out the whole time
@@ -146,16 +158,12 @@ def main() -> None:
         ("checked out", f"{after_pause}: {compare(at_once, after_pause)}"),
         ("held one returned; 2 checkouts", ", ".join(next_two)),
     ]
-    if first_held not in next_two:
-        rows.append(
-            ("", f"{first_held} was replaced at its next checkout, though")
-        )
-        rows.append(
-            ("", "it was in use until just now: age counts, not idle time")
-        )
     for label, value in rows:
         print(f"{label:<32} {value}".rstrip())
     print(f"connections opened {tally.opened}, closed {tally.closed}")
+    for closed, age, idle_for in tally.closed_ones:
+        print(f"the pool closed {closed} (open for, idle in the pool for):")
+        print(f"  {age:.2f} s, {idle_for:.2f} s")
     engine.dispose()
 
 

@@ -50,13 +50,13 @@ def log_events(engine: Engine, log: list[str]) -> None:
     def invalidate(
         _dbapi: object, record: ConnectionPoolEntry, _error: object
     ) -> None:
-        log.append(f"invalidate  {name(record)}: closed now")
+        log.append(f"invalidate  {name(record)}")
 
     @event.listens_for(engine, "soft_invalidate")
     def soft(
         _dbapi: object, record: ConnectionPoolEntry, _error: object
     ) -> None:
-        log.append(f"soft_invalidate {name(record)}: marked, to be replaced")
+        log.append(f"soft_invalidate {name(record)}")
 
 
 # --8<-- [end:log]

@@ -99,7 +99,7 @@ def main() -> None:
         invalidate_one(engine)
         recycle_one(engine)
 
-        print("3. level DEBUG adds every checkout and checkin:")
+        print("3. level DEBUG, one checkout and checkin:")
         # --8<-- [start:debug]
         logging.getLogger("sqlalchemy.pool").setLevel(logging.DEBUG)
         # --8<-- [end:debug]
