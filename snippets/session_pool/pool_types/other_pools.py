@@ -11,7 +11,6 @@ import os
 import threading
 from pathlib import Path
 
-import sqlalchemy
 from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -93,26 +92,6 @@ def async_pools() -> None:
     # --8<-- [end:async]
 
 
-def removed_in_2_1() -> None:
-    # --8<-- [start:removed]
-    try:
-        from sqlalchemy.pool import (  # type: ignore[attr-defined]
-            FallbackAsyncAdaptedQueuePool,
-        )
-    except ImportError as error:
-        # without the file path that follows
-        message = str(error).split(" (")[0]
-        print(f"  {type(error).__name__}: {message}")
-    else:
-        print(f"  still there: {FallbackAsyncAdaptedQueuePool.__name__}")
-    try:  # the engine argument that used that pool
-        create_engine("sqlite+aiosqlite://", async_fallback=True)
-    except TypeError as error:
-        message = str(error).split(" sent")[0]
-        print(f"  async_fallback=True: {type(error).__name__}: {message}")
-    # --8<-- [end:removed]
-
-
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     print("SingletonThreadPool: one connection per thread")
@@ -124,11 +103,6 @@ def main() -> None:
         f"({ASYNC_URL}, not connected)"
     )
     async_pools()
-    print(
-        "FallbackAsyncAdaptedQueuePool, in SQLAlchemy "
-        f"{sqlalchemy.__version__}:"
-    )
-    removed_in_2_1()
 
 
 if __name__ == "__main__":
