@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -84,12 +84,16 @@ def create_app(url: str, **pool_settings: Any) -> FastAPI:
 @dataclass
 class PoolWatch:
     """Counts the connections the pool opens and the most it lends out
-    at the same time."""
+    at the same time. Each checkout waits until `gate` connections are out
+    at once (or `release` is set), so the overlap does not depend on how
+    fast the threads run."""
 
+    gate: int
     opened: int = 0
     checked_out: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def attach(self, engine: Engine) -> None:
         event.listen(engine, "connect", self.on_connect)
@@ -104,6 +108,9 @@ class PoolWatch:
         with self.lock:
             self.checked_out += 1
             self.peak = max(self.peak, self.checked_out)
+            if self.checked_out >= self.gate:
+                self.release.set()
+        self.release.wait(timeout=5)
 
     def on_checkin(self, *_: object) -> None:
         with self.lock:
@@ -117,9 +124,14 @@ class Reply:
     body: dict[str, Any]
 
 
-async def send_at_once(app: FastAPI, requests: int, hold: float) -> list[Reply]:
+async def send_at_once(
+    app: FastAPI,
+    requests: int,
+    hold: float,
+    on_reply: Callable[[Reply], None] = lambda reply: None,
+) -> list[Reply]:
     """Send `requests` requests to the app at once; each one holds its
-    connection `hold` s."""
+    connection `hold` s; on_reply() sees each reply as it arrives."""
     # ASGITransport hands each request straight to the app, as a server
     # such as uvicorn does
     transport = httpx.ASGITransport(app=app)
@@ -130,11 +142,13 @@ async def send_at_once(app: FastAPI, requests: int, hold: float) -> list[Reply]:
         async def one() -> Reply:
             start = time.perf_counter()
             response = await client.get("/work", params={"seconds": hold})
-            return Reply(
+            reply = Reply(
                 response.status_code,
                 time.perf_counter() - start,
                 response.json(),
             )
+            on_reply(reply)
+            return reply
 
         return await asyncio.gather(*(one() for _ in range(requests)))
 
@@ -174,9 +188,10 @@ def within_capacity(url: str) -> None:
     # --8<-- [end:demo-settings]
     app = create_app(url, **settings)
     engine: Engine = app.state.engine
-    watch = PoolWatch()
-    watch.attach(engine)
     limit = settings["pool_size"] + settings["max_overflow"]
+    # the first `limit` checkouts wait until all of them are out
+    watch = PoolWatch(gate=limit)
+    watch.attach(engine)
     # two more than the pool may open: they wait for a returned one
     requests = limit + 2
     hold = 0.1
@@ -188,8 +203,9 @@ def within_capacity(url: str) -> None:
             f" (at most {limit} connections)"
         )
         print(
-            f"  {requests} requests at once,"
-            f" each holds its connection {hold * 1000:.0f} ms"
+            f"  {requests} requests at once; the first {limit} keep their"
+            f" connections until all {limit} are out, then"
+            f" {hold * 1000:.0f} ms"
         )
         print(f"  responses: {statuses(replies)}")
         print(f"  connections opened: {watch.opened}")
@@ -210,12 +226,26 @@ def beyond_capacity(url: str) -> None:
     # --8<-- [end:beyond-capacity]
     engine: Engine = app.state.engine
     requests, hold = 6, 0.3
+    # the checkouts wait until the requests without a connection have had
+    # their answer: the two connections stay out while the others wait
+    watch = PoolWatch(gate=requests + 1)
+    watch.attach(engine)
+    refused = Counter[int]()
+
+    def count_refused(reply: Reply) -> None:
+        refused[reply.status] += 1
+        if refused[503] == requests - 2:
+            watch.release.set()
+
     try:
-        replies = asyncio.run(send_at_once(app, requests, hold))
+        replies = asyncio.run(
+            send_at_once(app, requests, hold, on_reply=count_refused)
+        )
         print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.1")
         print(
-            f"  {requests} requests at once,"
-            f" each holds its connection {hold * 1000:.0f} ms"
+            f"  {requests} requests at once; the 2 that get a connection"
+            f" keep it until the others are answered, then"
+            f" {hold * 1000:.0f} ms"
         )
         print(f"  responses: {statuses(replies)}")
         for status in sorted({r.status for r in replies}):
