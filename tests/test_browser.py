@@ -273,18 +273,19 @@ def calculator(browser: Browser, base_url: str, inputs: dict[str, str]) -> tuple
     return shown, [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
 
 
+def run_calculator(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """The calculator's program, run with `arguments`."""
+    command = [sys.executable, "-m", CALCULATOR, *arguments]
+    return subprocess.run(command, cwd=harness.ROOT, capture_output=True, text=True)
+
+
 @pytest.mark.parametrize("inputs", CALCULATOR_INPUTS, ids=lambda i: "-".join(i.values()))
 def test_sizing_calculator_agrees_with_its_program(
     browser: Browser, base_url: str, inputs: dict[str, str]
 ) -> None:
     shown, arguments = calculator(browser, base_url, inputs)
-    done = subprocess.run(
-        [sys.executable, "-m", CALCULATOR, *arguments],
-        cwd=harness.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_calculator(arguments)
+    assert done.returncode == 0, done.stderr
     assert shown == done.stdout.strip(), (
         f"the calculator on /sizing/ and `python -m {CALCULATOR} {' '.join(arguments)}` "
         f"disagree:\npage:\n{shown}\nprogram:\n{done.stdout}"
@@ -299,12 +300,7 @@ def test_sizing_calculator_refuses_what_its_program_refuses(
     browser: Browser, base_url: str, inputs: dict[str, str]
 ) -> None:
     shown, arguments = calculator(browser, base_url, inputs)
-    done = subprocess.run(
-        [sys.executable, "-m", CALCULATOR, *arguments],
-        cwd=harness.ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = run_calculator(arguments)
     assert done.returncode == 2 and not done.stdout, (
         f"`python -m {CALCULATOR} {' '.join(arguments)}` accepted what the page refuses:\n"
         f"{done.stdout}{done.stderr}"

@@ -118,11 +118,16 @@ def dispose_before_fork(url: str) -> None:
     engine.dispose()  # closes the pooled connections: the child gets none
     pipe = in_child(engine, report_session)
     # --8<-- [end:dispose-before-fork]
-    child = pipe.recv()
+    report(engine, before, pipe.recv())
+    engine.dispose()
+
+
+def report(engine: Engine, before: str, child: str) -> None:
+    """Print the child's session and the parent's next one, against the
+    parent's session `before` the fork."""
     after = parent_session(engine)
     print(f"  child:  {child}, {whose(child, before)}")
     print(f"  parent: {after}, {compared(after, before)}")
-    engine.dispose()
 
 
 # --8<-- [start:pid-check]
@@ -160,10 +165,7 @@ def pid_check(url: str) -> None:
     before = parent_session(engine)
     print(f"  parent: {before}")
     pipe = in_child(engine, report_session)
-    child = pipe.recv()
-    after = parent_session(engine)
-    print(f"  child:  {child}, {whose(child, before)}")
-    print(f"  parent: {after}, {compared(after, before)}")
+    report(engine, before, pipe.recv())
     engine.dispose()
 
 
