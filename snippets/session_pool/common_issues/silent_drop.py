@@ -14,18 +14,17 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
+from sqlalchemy.event import listen
 
-IDLE_LIMIT = 0.4  # seconds: the proxy forgets a connection idle for longer
-IDLE_WAIT = 0.5  # seconds the pooled connections sit idle in the drill
+IDLE_WAIT = 0.3  # seconds the pooled connections sit idle before the drop
 BOUND = 1  # second: each driver timeout below
-RECYCLE = 0.2  # seconds: pool_recycle, below the proxy's IDLE_LIMIT
-WAIT = 1.5  # seconds the program waits for a call before unblocking it
+RECYCLE = 0.2  # seconds: pool_recycle, below IDLE_WAIT
+WAIT = 1.5  # seconds the program waits for a call to let go
 
 # --8<-- [start:settings]
 # What bounds the wait, per driver: connect_args for create_engine().
@@ -66,30 +65,41 @@ def use(engine: Engine, old_id: int) -> str:
 
 # --8<-- [start:blocked]
 def wait_or_unblock(
-    proxy: "Proxy", calls: Sequence[Callable[[], str]]
+    proxy: "Proxy", engines: Sequence[Engine], old_ids: Sequence[int]
 ) -> list[tuple[str, float | None]]:
-    """Start each call in a thread and wait up to WAIT seconds for them;
-    then close the proxy's connections, which ends the calls still blocked.
+    """Run use() on each engine, in threads, and give each call up to WAIT
+    seconds to let go of its forgotten connection: to return, or to have
+    its pool close or invalidate that connection. Then close the proxy's
+    connections, which ends the calls still blocked.
 
     Returns each call's result, and how long it took (None: still blocked
     after WAIT seconds)."""
+    let_go = [threading.Event() for _ in engines]
     results: dict[int, tuple[str, float]] = {}
 
     def run(index: int) -> None:
         start = time.monotonic()
-        result = calls[index]()
+        result = use(engines[index], old_ids[index])
         results[index] = (result, time.monotonic() - start)
+        let_go[index].set()
 
+    for engine, event in zip(engines, let_go, strict=True):
+        for name in ("close", "invalidate"):  # the pool let go of one
+            listen(engine, name, lambda *args, e=event: e.set())
     threads = [
         threading.Thread(target=run, args=(index,))
-        for index in range(len(calls))
+        for index in range(len(engines))
     ]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + WAIT
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    blocked = [thread.is_alive() for thread in threads]
+    blocked = [
+        not event.wait(max(0.0, deadline - time.monotonic()))
+        for event in let_go
+    ]
+    for thread, still in zip(threads, blocked, strict=True):
+        if not still:
+            thread.join()  # it may be opening a new connection: let it
     proxy.close_flows()  # FIN on both sides: the blocked calls now end
     for thread in threads:
         thread.join()
@@ -132,8 +142,8 @@ def closed_drill(url: str, proxy: "Proxy") -> None:
 def silent_drill(url: str, proxy: "Proxy", backend: str) -> None:
     """The proxy forgets idle connections: open, but nothing forwarded."""
     print(
-        f"2. The proxy forgets a connection idle for over {IDLE_LIMIT} s:"
-        " it stays open, nothing more is forwarded on it"
+        f"2. The proxy forgets the connections idle in the pools for"
+        f" {IDLE_WAIT} s: they stay open, nothing more is forwarded on them"
     )
     settings: list[tuple[str, dict[str, Any]]] = [("no setting", {})]
     for name, connect_args in BOUNDS[backend]:
@@ -148,11 +158,8 @@ def silent_drill(url: str, proxy: "Proxy", backend: str) -> None:
     try:
         old_ids = [pooled_id(engine) for engine in engines]
         time.sleep(IDLE_WAIT)
-        calls = [
-            partial(use, engine, old_id)
-            for engine, old_id in zip(engines, old_ids, strict=True)
-        ]
-        outcomes = wait_or_unblock(proxy, calls)
+        proxy.forget_flows()  # as a firewall forgets idle connections
+        outcomes = wait_or_unblock(proxy, engines, old_ids)
         for (label, _), (result, took) in zip(runs, outcomes, strict=True):
             print(f"   {label}:")
             if took is None:
@@ -190,20 +197,12 @@ class Flow:
 
     def __init__(self, client: socket.socket, server: socket.socket) -> None:
         self.sockets = (client, server)
-        self.last = time.monotonic()  # when data last went through
-        self.forgotten = False
-        self.lock = threading.Lock()
+        self.forgotten = False  # True: nothing more is forwarded
 
     def forward(self, data: bytes, to: socket.socket) -> None:
-        """Forward data, unless the flow sat idle for over IDLE_LIMIT:
-        then drop it, and all that follows, in both directions."""
-        with self.lock:
-            if time.monotonic() - self.last > IDLE_LIMIT:
-                self.forgotten = True
-            if self.forgotten:
-                return
-            self.last = time.monotonic()
-        to.sendall(data)
+        """Forward data, unless the flow was forgotten: then drop it."""
+        if not self.forgotten:
+            to.sendall(data)
 
     def close(self) -> None:
         for sock in self.sockets:
@@ -247,6 +246,12 @@ class Proxy:
         except OSError:
             pass  # closed by close_flows()
         flow.close()  # one side ended: end both
+
+    def forget_flows(self) -> None:
+        """Forward nothing more on the connections open now, in either
+        direction, and leave them open; one made later is forwarded."""
+        for flow in list(self.flows):
+            flow.forgotten = True
 
     def close_flows(self) -> None:
         """Close each connection open now; one made later is forwarded."""
