@@ -8,7 +8,6 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import threading
-import time
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 from sqlalchemy.orm import sessionmaker
@@ -16,7 +15,6 @@ from sqlalchemy.pool import QueuePool
 
 POOL_TIMEOUT = 0.2  # seconds to wait for a free connection (the default is 30)
 WORKERS = 4  # requests that really run at the same time
-HOLD = 0.4  # seconds each of them needs its connection
 
 
 def checked_out(engine: Engine) -> int:
@@ -59,7 +57,8 @@ def concurrent_requests(
 ) -> dict[int, list[bool]]:
     """Send WORKERS requests at the same moment to an engine per pool size.
 
-    True means served.
+    A request that gets a connection keeps it until every request to its
+    engine has its answer (a connection or the error). True means served.
     """
     engines = {
         size: create_engine(
@@ -69,16 +68,18 @@ def concurrent_requests(
     }
     outcomes: dict[int, list[bool]] = {size: [] for size in pool_sizes}
     start = threading.Barrier(WORKERS * len(pool_sizes))
+    answered = {size: threading.Barrier(WORKERS) for size in pool_sizes}
 
     def request(size: int) -> None:
         start.wait()  # all workers ask for a connection at once
         try:
             with engines[size].connect() as conn:
                 conn.execute(text("SELECT 1"))
-                # a request that really needs its connection this long
-                time.sleep(HOLD)
+                # still busy: the connection stays out
+                answered[size].wait(timeout=30)
             outcomes[size].append(True)
         except exc.TimeoutError:
+            answered[size].wait(timeout=30)
             outcomes[size].append(False)
 
     threads = [
@@ -156,8 +157,8 @@ def main() -> None:
     print(f"   served {served} requests, then the same error: {first_part}")
 
     print(
-        f"3. {WORKERS} requests at the same moment, "
-        f"each needing its connection {HOLD} s"
+        f"3. {WORKERS} requests at the same moment, each keeping its "
+        f"connection until all {WORKERS} have an answer"
     )
     for pool_size, outcomes in concurrent_requests(url, [2, WORKERS]).items():
         served, timed_out = outcomes.count(True), outcomes.count(False)

@@ -21,8 +21,6 @@ from sqlalchemy.pool import NullPool
 
 POOLED = 3
 IDLE_TIMEOUT = 1  # seconds: the server closes a session idle that long
-EVERY = 0.1  # seconds between two requests to each pool
-DURATION = 1.5  # seconds of light traffic: longer than IDLE_TIMEOUT
 
 
 def session_id(conn: Connection) -> int:
@@ -46,16 +44,13 @@ def set_idle_timeout(conn: Connection) -> str:
     return setting
 
 
-def alive(url: str, ids: list[int]) -> int:
-    observer = create_engine(url, poolclass=NullPool)
-    with observer.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            listed = "SELECT pid FROM pg_stat_activity"
-        else:
-            listed = "SELECT ID FROM information_schema.PROCESSLIST"
-        on_server = set(conn.execute(text(listed)).scalars())
-    observer.dispose()
-    return len(on_server & set(ids))
+def open_sessions(conn: Connection) -> set[int]:
+    """The ids of the sessions open on the server, read in autocommit."""
+    if conn.dialect.name == "postgresql":
+        listed = "SELECT pid FROM pg_stat_activity"
+    else:
+        listed = "SELECT ID FROM information_schema.PROCESSLIST"
+    return set(conn.execute(text(listed)).scalars())
 
 
 # --8<-- [start:engine]
@@ -77,16 +72,22 @@ def fill(engine: Engine) -> tuple[list[int], set[str]]:
     return ids, settings
 
 
-def light_traffic(engines: list[Engine]) -> list[set[int]]:
-    """One request at a time to each engine, every EVERY seconds; the
+def light_traffic(
+    engines: list[Engine], pooled: list[set[int]], watch: Connection
+) -> list[set[int]]:
+    """One request at a time to each engine, until the server has closed
+    every pooled session that served none (after IDLE_TIMEOUT s idle); the
     sessions that served each engine's requests."""
     used: list[set[int]] = [set() for _ in engines]
-    deadline = time.monotonic() + DURATION
+    deadline = time.monotonic() + 10 * IDLE_TIMEOUT  # a safety net
     while time.monotonic() < deadline:
         for engine, sessions in zip(engines, used, strict=True):
             with engine.connect() as conn:
                 sessions.add(session_id(conn))
-        time.sleep(EVERY)
+        on_server = open_sessions(watch)
+        idle = [i - s for i, s in zip(pooled, used, strict=True)]
+        if not set().union(*idle) & on_server:
+            break
     return used
 
 
@@ -101,19 +102,29 @@ def main() -> None:
     orders = (False, True)  # pool_use_lifo of each pool
     engines = [pooled_engine(url, lifo) for lifo in orders]
     filled = [fill(engine) for engine in engines]
-    used = light_traffic(engines)  # the same traffic to both, side by side
-    for lifo, engine, (ids, settings), sessions in zip(
-        orders, engines, filled, used, strict=True
+    pooled = [set(ids) for ids, _ in filled]
+    observer = create_engine(
+        url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with observer.connect() as watch:
+        # the same traffic to both, side by side
+        used = light_traffic(engines, pooled, watch)
+        on_server = open_sessions(watch)
+    observer.dispose()
+    for lifo, engine, ids, (_, settings), sessions in zip(
+        orders, engines, pooled, filled, used, strict=True
     ):
-        served = len(sessions & set(ids))
         print(
             f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
-            f"one request every {EVERY} s"
+            "one request at a time"
         )
         print(f"  each pooled session: {', '.join(sorted(settings))}")
-        print(f"  pooled connections that served requests: {served}")
         print(
-            f"  pooled connections still open on the server: {alive(url, ids)}"
+            f"  pooled connections that served requests: {len(sessions & ids)}"
+        )
+        print(
+            "  pooled connections still open on the server: "
+            f"{len(on_server & ids)}"
         )
         engine.dispose()
 

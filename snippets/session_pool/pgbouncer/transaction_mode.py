@@ -100,20 +100,34 @@ def prepared_statements(url: str) -> None:
         engine.dispose()
 
 
-def pool_behind_pgbouncer(url: str, label: str, **pool: Any) -> None:
-    """THREADS threads check out CHECKOUTS_PER_THREAD connections each;
-    PgBouncer's admin console counts clients and server connections."""
+def pool_behind_pgbouncer(
+    url: str, label: str, at_once: int, **pool: Any
+) -> None:
+    """THREADS threads check out CHECKOUTS_PER_THREAD connections each.
+    The first `at_once` checkouts keep their connections until PgBouncer's
+    admin console has counted its clients with all of them out."""
     engine = create_engine(
         url, connect_args={"prepare_threshold": None}, **pool
     )
-    opened = 0
+    opened = checkouts = 0
     lock = threading.Lock()
+    all_out = threading.Event()  # the first at_once checkouts are done
+    counted = threading.Event()  # PgBouncer's clients are counted
 
     @event.listens_for(engine, "connect")
     def count(*_: Any) -> None:
         nonlocal opened
         with lock:
             opened += 1
+
+    @event.listens_for(engine, "checkout")
+    def hold(*_: Any) -> None:
+        nonlocal checkouts
+        with lock:
+            checkouts += 1
+            if checkouts == at_once:
+                all_out.set()
+        counted.wait(timeout=30)
 
     database = make_url(url).database
     waits: list[float] = []
@@ -126,28 +140,19 @@ def pool_behind_pgbouncer(url: str, label: str, **pool: Any) -> None:
                 conn.execute(text("SELECT 1"))
                 time.sleep(HOLD)
 
-    peak_clients = 0
-    done = threading.Event()
-
-    def sample(admin: psycopg.Connection[Any]) -> None:
-        nonlocal peak_clients
-        while not done.is_set():
-            for row in show(admin, "POOLS"):
-                if row["database"] == database:
-                    clients = row["cl_active"] + row["cl_waiting"]
-                    peak_clients = max(peak_clients, clients)
-            time.sleep(0.002)
-
     with admin_console(url) as admin:
-        sampler = threading.Thread(target=sample, args=(admin,))
-        sampler.start()
         threads = [threading.Thread(target=work) for _ in range(THREADS)]
         for thread in threads:
             thread.start()
+        all_out.wait(timeout=30)
+        clients = sum(
+            row["cl_active"] + row["cl_waiting"]
+            for row in show(admin, "POOLS")
+            if row["database"] == database
+        )
+        counted.set()
         for thread in threads:
             thread.join()
-        done.set()
-        sampler.join()
         servers = [
             s for s in show(admin, "SERVERS") if s["database"] == database
         ]
@@ -166,7 +171,10 @@ def pool_behind_pgbouncer(url: str, label: str, **pool: Any) -> None:
         f"  {THREADS * CHECKOUTS_PER_THREAD} checkouts by {THREADS} threads: "
         f"{opened_by_threads} client connection(s) opened to PgBouncer"
     )
-    print(f"  PgBouncer's clients for this database: peak {peak_clients}")
+    print(
+        f"  with {at_once} connection(s) out at once, PgBouncer's clients"
+        f" for this database: {clients}"
+    )
     print(
         f"  PgBouncer's server connections (SHOW SERVERS): {len(servers)}; "
         f"the same sessions in pg_stat_activity: {on_server}"
@@ -198,10 +206,13 @@ def main() -> None:
     prepared_statements(url)
     print()
     # --8<-- [start:pool-choice]
-    pool_behind_pgbouncer(url, "NullPool", poolclass=NullPool)
+    # without a pool, every thread has a connection of its own at once
+    pool_behind_pgbouncer(url, "NullPool", THREADS, poolclass=NullPool)
+    # a QueuePool lends at most pool_size + max_overflow at once
     pool_behind_pgbouncer(
         url,
         "QueuePool, pool_size=2, max_overflow=0",
+        2,
         pool_size=2,
         max_overflow=0,
     )
