@@ -17,40 +17,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 QUERIES = 20
-
-
-def median_ms(run_once: Callable[[], None], times: int = QUERIES) -> float:
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        run_once()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
-
-
-def preferred_mode_source() -> str:
-    """The branch of PyMySQL's Connection.__init__ that builds a TLS context.
-
-    PyMySQL takes that branch by default.
-    """
-    import pymysql.connections  # only where the driver is PyMySQL
-
-    lines = inspect.getsource(
-        pymysql.connections.Connection.__init__
-    ).splitlines()
-    start = next(
-        n for n, line in enumerate(lines) if "elif SSL_ENABLED" in line
-    )
-    end = next(
-        n
-        for n, line in enumerate(lines)
-        if "_create_ssl_ctx" in line and n > start
-    )
-    return "\n".join(f"  {line.strip()}" for line in lines[start : end + 1])
 
 
 def main() -> None:
@@ -99,33 +69,70 @@ def main() -> None:
     for way, ms in results.items():
         print(f"  {way:<17} {ms:8.2f} ms")
     if pooled.dialect.driver == "pymysql":
-        plain = median_ms(new_connection)
-        no_tls = create_engine(
-            url, poolclass=NullPool, connect_args={"ssl_disabled": True}
-        )
-
-        def new_connection_without_tls() -> None:
-            with no_tls.connect() as conn:
-                conn.execute(text("SELECT 1"))
-
-        # did PyMySQL's connection end up with TLS?
-        with pooled.connect() as conn:
-            status = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()
-            cipher = status[1]
-        uses_tls = "yes, " + cipher if cipher else "no"
-        print(f"PyMySQL connections use TLS here: {uses_tls}")
-        print("PyMySQL, a new connection per query (NullPool), median time:")
-        print(f"  default settings   {plain:8.2f} ms")
-        without_tls = median_ms(new_connection_without_tls)
-        print(f"  ssl_disabled=True  {without_tls:8.2f} ms")
-        no_tls.dispose()
-        print(
-            "PyMySQL's Connection.__init__ when no TLS option is given "
-            "(installed source):"
-        )
-        print(preferred_mode_source())
+        tls_cost(url, pooled, new_connection)
     no_pool.dispose()
     pooled.dispose()
+
+
+def tls_cost(
+    url: str, pooled: Engine, new_connection: Callable[[], None]
+) -> None:
+    """PyMySQL only: a new connection with and without TLS."""
+    plain = median_ms(new_connection)
+    no_tls = create_engine(
+        url, poolclass=NullPool, connect_args={"ssl_disabled": True}
+    )
+
+    def new_connection_without_tls() -> None:
+        with no_tls.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    # did PyMySQL's connection end up with TLS?
+    with pooled.connect() as conn:
+        status = conn.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()
+        cipher = status[1]
+    uses_tls = "yes, " + cipher if cipher else "no"
+    print(f"PyMySQL connections use TLS here: {uses_tls}")
+    print("PyMySQL, a new connection per query (NullPool), median time:")
+    print(f"  default settings   {plain:8.2f} ms")
+    without_tls = median_ms(new_connection_without_tls)
+    print(f"  ssl_disabled=True  {without_tls:8.2f} ms")
+    no_tls.dispose()
+    print(
+        "PyMySQL's Connection.__init__ when no TLS option is given "
+        "(installed source):"
+    )
+    print(preferred_mode_source())
+
+
+def median_ms(run_once: Callable[[], None], times: int = QUERIES) -> float:
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        run_once()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def preferred_mode_source() -> str:
+    """The branch of PyMySQL's Connection.__init__ that builds a TLS context.
+
+    PyMySQL takes that branch by default.
+    """
+    import pymysql.connections  # only where the driver is PyMySQL
+
+    lines = inspect.getsource(
+        pymysql.connections.Connection.__init__
+    ).splitlines()
+    start = next(
+        n for n, line in enumerate(lines) if "elif SSL_ENABLED" in line
+    )
+    end = next(
+        n
+        for n, line in enumerate(lines)
+        if "_create_ssl_ctx" in line and n > start
+    )
+    return "\n".join(f"  {line.strip()}" for line in lines[start : end + 1])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import asyncio
 import os
 import time
 from importlib.metadata import requires, version
+from typing import cast
 
 from sqlalchemy import exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -43,8 +44,7 @@ async def concurrent_tasks(engine: AsyncEngine) -> int:
     """TASKS tasks at once, each with its own connection; the peak of
     connections checked out, read from the pool while they run."""
     peak = 0
-    pool = engine.pool
-    assert isinstance(pool, AsyncAdaptedQueuePool)
+    pool = cast(AsyncAdaptedQueuePool, engine.pool)
 
     # --8<-- [start:tasks]
     async def task() -> None:
@@ -66,8 +66,7 @@ async def main_async() -> None:
     # --8<-- [start:engine]
     engine = create_async_engine(url, pool_size=2, max_overflow=2)
     # --8<-- [end:engine]
-    pool = engine.pool
-    assert isinstance(pool, AsyncAdaptedQueuePool)
+    pool = cast(AsyncAdaptedQueuePool, engine.pool)
     driver = make_url(url).drivername
     print(f"create_async_engine({driver!r}): {type(pool).__name__}")
     peak = await concurrent_tasks(engine)

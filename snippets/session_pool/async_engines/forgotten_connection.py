@@ -13,6 +13,7 @@ import logging
 import os
 import time
 import warnings
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -120,8 +121,7 @@ def print_next_checkout(monitor: Engine, pid: int, again: int) -> None:
 
 async def asyncio_engine(url: str, monitor: Engine, logged: Logged) -> None:
     engine = create_async_engine(async_url(url))
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     print(f"asyncio engine ({engine.url.drivername}), connection forgotten:")
     # --8<-- [start:asyncio-gc]
     conn = await engine.connect()
@@ -148,8 +148,7 @@ async def asyncio_engine(url: str, monitor: Engine, logged: Logged) -> None:
 
 def sync_engine(url: str, monitor: Engine, logged: Logged) -> None:
     engine = create_engine(url)
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     print(f"sync engine ({engine.url.drivername}), connection forgotten:")
     # --8<-- [start:sync-gc]
     conn = engine.connect()

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+from typing import cast
 
 from sqlalchemy import (
     Column,
@@ -34,8 +35,7 @@ notes = Table(
 
 
 def pool_of(engine: Engine) -> QueuePool:
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     return pool
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
@@ -91,8 +92,7 @@ def schedule(
 def drive(engine: Engine, arrivals: list[float]) -> Load:
     """Start a unit of work at each arrival time and watch how many
     connections are checked out."""
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     load = Load(arrivals=len(arrivals), seconds=DURATION)
     lock = threading.Lock()
     opened_first = [engine.connect() for _ in range(OPEN_FIRST)]
@@ -135,6 +135,14 @@ def main() -> None:
         load = drive(engine, schedule())
     finally:
         engine.dispose()
+    expected = littles_law(load)
+    print()
+    size_the_pool(load, expected)
+
+
+def littles_law(load: Load) -> float:
+    """Print what the run measured; return L, the connections in use on
+    average by Little's law."""
     # the rate this random schedule really has
     rate = load.arrivals / load.seconds
     query = sum(load.query_times) / len(load.query_times)
@@ -169,7 +177,10 @@ def main() -> None:
     )
     for error in sorted(set(load.errors)):
         print(f"  {error}")
-    print()
+    return expected
+
+
+def size_the_pool(load: Load, expected: float) -> None:
     # --8<-- [start:size-it]
     # busy TARGET of the time on average, not all of it
     pool_size = math.ceil(expected / TARGET)

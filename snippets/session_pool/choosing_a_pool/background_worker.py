@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
@@ -18,25 +19,27 @@ CONCURRENCY = 8  # tasks the worker runs at the same time (its threads)
 TASKS = 40
 
 
+# --8<-- [start:worker-engine]
+POOL_SIZE = 5  # connections kept open between tasks
+MAX_OVERFLOW = 5  # up to 10 at once
+
+
 def worker_engine(url: str) -> Engine:
-    # --8<-- [start:worker-engine]
-    engine = create_engine(
+    return create_engine(
         url,
-        pool_size=5,  # connections kept open between tasks
-        max_overflow=5,  # up to 10 at once
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
         pool_timeout=30,  # a task may wait up to 30 s for a free connection
         pool_recycle=1800,  # replace connections older than 30 min, at checkout
         pool_pre_ping=True,  # test a pooled connection before handing it out
     )
     # --8<-- [end:worker-engine]
-    return engine
 
 
 def run_tasks(engine: Engine) -> tuple[int, int]:
     """Run TASKS tasks on CONCURRENCY threads; return (connections opened,
     peak checked out)."""
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     opened = peak = 0
     lock = threading.Lock()
 
@@ -62,10 +65,8 @@ def run_tasks(engine: Engine) -> tuple[int, int]:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = worker_engine(url)
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
-    # max_overflow has no public getter: read only
-    limit = pool.size() + pool._max_overflow
+    pool = cast(QueuePool, engine.pool)
+    limit = POOL_SIZE + MAX_OVERFLOW
     try:
         opened, peak = run_tasks(engine)
         print(f"{TASKS} tasks, {CONCURRENCY} at a time, in ONE worker process:")

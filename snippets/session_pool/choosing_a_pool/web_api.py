@@ -9,6 +9,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import os
 import threading
 import time
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
@@ -17,25 +18,27 @@ from sqlalchemy.pool import QueuePool
 BURST = 22
 
 
+# --8<-- [start:web-engine]
+POOL_SIZE = 20  # connections kept open for reuse, per process
+MAX_OVERFLOW = 10  # extra ones for bursts, closed again when given back
+
+
 def web_engine(url: str) -> Engine:
-    # --8<-- [start:web-engine]
-    engine = create_engine(
+    return create_engine(
         url,
-        pool_size=20,  # connections kept open for reuse, per process
-        max_overflow=10,  # extra ones for bursts, closed again when given back
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
         pool_timeout=10,  # wait at most 10 s for a free connection, then raise
         pool_recycle=3600,  # replace connections older than 1 h, at checkout
         pool_pre_ping=True,  # test a pooled connection before handing it out
     )
     # --8<-- [end:web-engine]
-    return engine
 
 
 def burst(engine: Engine, requests: int = BURST) -> tuple[int, int]:
     """`requests` threads hold a connection at the same moment; return
     (opened, peak)."""
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     opened = peak = 0
     lock = threading.Lock()
     all_in = threading.Barrier(requests)
@@ -88,8 +91,7 @@ def server_limit(engine: Engine) -> tuple[int, int] | None:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = web_engine(url)
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     try:
         opened, peak = burst(engine)
         print(
@@ -102,8 +104,7 @@ def main() -> None:
         engine.dispose()
     # --8<-- [start:budget]
     # pool_size + max_overflow: the most ONE process's engine opens
-    # (max_overflow has no public getter: read only)
-    per_process = pool.size() + pool._max_overflow
+    per_process = POOL_SIZE + MAX_OVERFLOW
     print(f"one process may open up to {per_process} connections")
     if limit is None:
         print(

@@ -14,7 +14,7 @@ It connects to no database.
 # backends: sqlite
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pymysql
 from pymysql.constants import CR, ER
@@ -62,8 +62,8 @@ def verdicts(dialect: MySQLDialect, error: Any) -> str:
 
 def main() -> None:
     # only loads the dialect and PyMySQL: no connection is made
-    dialect = create_engine("mysql+pymysql://").dialect
-    assert isinstance(dialect, MySQLDialect)  # PyMySQL's is a subclass
+    engine = create_engine("mysql+pymysql://")
+    dialect = cast(MySQLDialect, engine.dialect)  # PyMySQL's is a subclass
     first, last = CODES.start, CODES.stop - 1
     print(f"Error codes {first}-{last}, each in a PyMySQL OperationalError;")
     print("the PyMySQL dialect's is_disconnect() is True for:")

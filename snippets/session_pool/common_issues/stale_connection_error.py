@@ -135,7 +135,11 @@ def main() -> None:
     probe = create_engine(url, poolclass=NullPool)
     print(f"Server setting: {server_idle_timeout(probe)}")
     probe.dispose()
+    ended_on_the_server(url)
+    idle_past_the_timeout(url)
 
+
+def ended_on_the_server(url: str) -> None:
     print("1. A pooled connection ended on the server, then checked out again")
     for pre_ping in (False, True):
         engine = create_engine(url, pool_size=1, pool_pre_ping=pre_ping)
@@ -150,6 +154,8 @@ def main() -> None:
         finally:
             engine.dispose()
 
+
+def idle_past_the_timeout(url: str) -> None:
     print(
         f"2. The server's idle timeout set to {IDLE_TIMEOUT} s; "
         f"the pool idle for {IDLE_WAIT} s"

@@ -15,9 +15,10 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import logging
 import os
 import time
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, exc, text
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, QueuePool
 
 POOLED = 3  # connections in the pool when one of them dies
 GONE_WITHIN = 5.0  # seconds to wait for the server to drop a killed connection
@@ -132,7 +133,7 @@ def drill(url: str, pre_ping: bool) -> None:
     print(f"pool_pre_ping={pre_ping}")
     print(f"  {POOLED} connections idle in the pool; one of them {how}")
     print(f"  first use after that: {first_use}")
-    in_pool = engine.pool.checkedin()  # type: ignore[attr-defined]
+    in_pool = cast(QueuePool, engine.pool).checkedin()
     print(
         f"  new connections opened since: {watch.opened - before}"
         f" (in the pool: {in_pool})"

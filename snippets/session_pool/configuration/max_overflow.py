@@ -10,6 +10,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import os
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import QueuePool
@@ -64,8 +65,7 @@ def check_out_until_refused(
 def report(
     label: str, engine: Engine, url: str, show_other_engine: bool
 ) -> None:
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     tally = count_connections(engine)
     print(f"{label}:")
     held, error, waited = check_out_until_refused(engine)
@@ -122,8 +122,7 @@ def main() -> None:
     # no TimeoutError
     held = [unlimited.connect() for _ in range(UNLIMITED_CHECKOUTS)]
     # --8<-- [end:no-limit]
-    pool = unlimited.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, unlimited.pool)
     print(
         f"pool_size=2, max_overflow=-1: {len(held)} checked out at once "
         "without waiting"

@@ -16,9 +16,10 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 import gc
 import os
 import time
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 SETTLE = 0.3  # seconds for the server to notice a closed connection
 
@@ -68,11 +69,11 @@ def main() -> None:
     )
     first = engine.connect()
     first.detach()  # its connection leaves the pool, open: the pool forgets it
-    after_detach = engine.pool.checkedout()  # type: ignore[attr-defined]
+    after_detach = cast(QueuePool, engine.pool).checkedout()
     second = engine.connect()  # the pool's one connection, checked out
     engine.dispose()  # a new, empty pool; `second` is still checked out
     third = engine.connect()  # the new pool's one connection
-    new_pool = engine.pool.checkedout()  # type: ignore[attr-defined]
+    new_pool = cast(QueuePool, engine.pool).checkedout()
     # --8<-- [end:outside]
     held = [first, second, third]
     ids = [session_id(conn) for conn in held]

@@ -17,6 +17,61 @@ RECYCLE = 1  # seconds; a real application uses e.g. 3600
 PAUSE = RECYCLE + 0.1
 
 
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:engine]
+    engine = create_engine(
+        url,
+        pool_size=2,
+        pool_recycle=RECYCLE,  # 1 s for the demo
+    )
+    # --8<-- [end:engine]
+    print(f"pool_recycle={RECYCLE}")
+    print(f"server: {server_idle_limit(engine)}")
+    engine.dispose()  # start again from an empty pool
+    tally = watch_connections(engine)
+    for label, value in checkouts_across_a_pause(engine):
+        print(f"{label:<32} {value}".rstrip())
+    print(f"connections opened {tally.opened}, closed {tally.closed}")
+    for closed, age, idle_for in tally.closed_ones:
+        print(f"the pool closed {closed} (open for, idle in the pool for):")
+        print(f"  {age:.2f} s, {idle_for:.2f} s")
+    engine.dispose()
+
+
+def checkouts_across_a_pause(engine: Engine) -> list[tuple[str, str]]:
+    """Which connection each checkout gets, before and after PAUSE."""
+    # --8<-- [start:recycle]
+    held = engine.connect()  # kept checked out the whole time
+    first_held = connection_id(held)
+    with engine.connect() as conn:
+        idle = connection_id(conn)  # returned to the pool when the block ends
+    with engine.connect() as conn:
+        at_once = connection_id(conn)  # younger than pool_recycle: reused
+    time.sleep(PAUSE)
+    # older than pool_recycle, but never checked in
+    still_held = connection_id(held)
+    with engine.connect() as conn:
+        # older than pool_recycle: replaced at checkout
+        after_pause = connection_id(conn)
+    # --8<-- [end:recycle]
+    held.close()  # back to the pool, older than pool_recycle
+    with engine.connect() as first, engine.connect() as second:
+        next_two = (connection_id(first), connection_id(second))
+    return [
+        ("held (kept checked out)", first_held),
+        ("checked out, returned", idle),
+        ("checked out again at once", f"{at_once}: {compare(idle, at_once)}"),
+        (f"--- {PAUSE} s later ---", ""),
+        (
+            "held, still checked out",
+            f"{still_held}: {compare(first_held, still_held)}",
+        ),
+        ("checked out", f"{after_pause}: {compare(at_once, after_pause)}"),
+        ("held one returned; 2 checkouts", ", ".join(next_two)),
+    ]
+
+
 @dataclass
 class Tally:
     """Real DBAPI connections opened and closed, counted with pool events."""
@@ -56,6 +111,9 @@ def watch_connections(engine: Engine) -> Tally:
     # --8<-- [end:events]
 
 
+# Helpers of the demonstration
+
+
 def connection_id(conn: Connection) -> str:
     """Which database connection this is, as the server numbers it;
     noted in the pool's record of it too."""
@@ -72,6 +130,14 @@ def connection_id(conn: Connection) -> str:
         label = f"connection #{conn.connection.info['number']}"
     conn.connection.info["id"] = label
     return label
+
+
+def compare(before: str, after: str) -> str:
+    return (
+        "the same connection"
+        if before == after
+        else f"new: {before} was replaced"
+    )
 
 
 def server_idle_limit(engine: Engine) -> str:
@@ -104,67 +170,6 @@ def server_idle_limit(engine: Engine) -> str:
                 f" {short} {extra}"
             )
     return "SQLite has no server that could close an idle connection"
-
-
-def compare(before: str, after: str) -> str:
-    return (
-        "the same connection"
-        if before == after
-        else f"new: {before} was replaced"
-    )
-
-
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    # --8<-- [start:engine]
-    engine = create_engine(
-        url,
-        pool_size=2,
-        pool_recycle=RECYCLE,  # 1 s for the demo
-    )
-    # --8<-- [end:engine]
-    print(f"pool_recycle={RECYCLE}")
-    print(f"server: {server_idle_limit(engine)}")
-    engine.dispose()  # start again from an empty pool
-    tally = watch_connections(engine)
-
-    # --8<-- [start:recycle]
-    held = engine.connect()  # kept checked out the whole time
-    first_held = connection_id(held)
-    with engine.connect() as conn:
-        idle = connection_id(conn)  # returned to the pool when the block ends
-    with engine.connect() as conn:
-        at_once = connection_id(conn)  # younger than pool_recycle: reused
-    time.sleep(PAUSE)
-    # older than pool_recycle, but never checked in
-    still_held = connection_id(held)
-    with engine.connect() as conn:
-        # older than pool_recycle: replaced at checkout
-        after_pause = connection_id(conn)
-    # --8<-- [end:recycle]
-    held.close()  # back to the pool, older than pool_recycle
-    with engine.connect() as first, engine.connect() as second:
-        next_two = (connection_id(first), connection_id(second))
-
-    rows = [
-        ("held (kept checked out)", first_held),
-        ("checked out, returned", idle),
-        ("checked out again at once", f"{at_once}: {compare(idle, at_once)}"),
-        (f"--- {PAUSE} s later ---", ""),
-        (
-            "held, still checked out",
-            f"{still_held}: {compare(first_held, still_held)}",
-        ),
-        ("checked out", f"{after_pause}: {compare(at_once, after_pause)}"),
-        ("held one returned; 2 checkouts", ", ".join(next_two)),
-    ]
-    for label, value in rows:
-        print(f"{label:<32} {value}".rstrip())
-    print(f"connections opened {tally.opened}, closed {tally.closed}")
-    for closed, age, idle_for in tally.closed_ones:
-        print(f"the pool closed {closed} (open for, idle in the pool for):")
-        print(f"  {age:.2f} s, {idle_for:.2f} s")
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
@@ -55,8 +56,7 @@ def burst(engine: Engine, at_once: int) -> None:
 
 def idle(engine: Engine) -> int:
     """Connections open and waiting in the pool."""
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     return pool.checkedin()
 
 

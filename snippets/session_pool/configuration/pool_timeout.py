@@ -10,6 +10,7 @@ import os
 import sqlite3
 import threading
 import time
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
@@ -82,8 +83,8 @@ def sleep_on_server(conn: Connection, seconds: float) -> None:
     elif conn.dialect.name in {"mysql", "mariadb"}:
         conn.execute(text("SELECT SLEEP(:s)"), {"s": seconds})
     else:  # SQLite has no sleep function: give this connection one
-        sqlite_connection = conn.connection.driver_connection
-        assert isinstance(sqlite_connection, sqlite3.Connection)
+        driver = conn.connection.driver_connection
+        sqlite_connection = cast(sqlite3.Connection, driver)
         sqlite_connection.create_function("sleep", 1, time.sleep)
         conn.execute(text("SELECT sleep(:s)"), {"s": seconds})
 

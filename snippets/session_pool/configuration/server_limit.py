@@ -17,6 +17,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 import os
 import secrets
 import time
+from typing import cast
 
 from sqlalchemy import URL, Connection, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool, QueuePool
@@ -65,8 +66,7 @@ def drop_logins(admin: Connection, only: str | None = None) -> None:
 def check_out_beyond(url: URL) -> None:
     """Check out SERVER_LIMIT + 1 connections, keeping them all."""
     engine = create_engine(url, pool_size=1, max_overflow=-1)
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     print(f"pool_size=1, max_overflow=-1, pool_timeout={pool.timeout()}")
     held = []
     try:

@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import logging
 import os
 import re
+from typing import cast
 
 from sqlalchemy import create_engine, create_pool_from_url, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -21,7 +22,12 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine_with_a_creator(url)
+    pool_without_an_engine(url)
+    pool_log_with_a_name(url)
 
+
+def engine_with_a_creator(url: str) -> None:
     # --8<-- [start:creator]
     dialect = create_engine(url).dialect  # only to learn how this URL connects
     cargs, cparams = dialect.create_connect_args(make_url(url))
@@ -33,7 +39,7 @@ def main() -> None:
         nonlocal calls
         calls += 1
         dbapi = dialect.loaded_dbapi
-        return dbapi.connect(*cargs, **cparams)  # type: ignore[no-any-return]
+        return cast(DBAPIConnection, dbapi.connect(*cargs, **cparams))
 
     engine = create_engine(url, creator=connect)
     # --8<-- [end:creator]
@@ -43,6 +49,8 @@ def main() -> None:
     print(f"creator=: 3 checkouts, the creator was called {calls} time(s)")
     engine.dispose()
 
+
+def pool_without_an_engine(url: str) -> None:
     # --8<-- [start:pool-alone]
     pool = create_pool_from_url(url, pool_size=2, max_overflow=0)
     # a pooled DBAPI connection: no Core, no ORM
@@ -59,6 +67,8 @@ def main() -> None:
     print(f"  status: {pool.status().split(' ', 1)[1]}")
     pool.dispose()
 
+
+def pool_log_with_a_name(url: str) -> None:
     class Messages(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             message = re.sub(r"<[^<>]*>", "<connection>", record.getMessage())

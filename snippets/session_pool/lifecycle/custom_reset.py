@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 from collections.abc import Callable
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -145,7 +146,7 @@ def probe(conn: Connection, query: str) -> str:
     try:
         return str(conn.execute(text(query)).scalar())
     except exc.DBAPIError as error:  # MySQL: no such table or statement
-        code = error.orig.args[0]  # type: ignore[union-attr]
+        code = cast(Exception, error.orig).args[0]
         return f"{type(error.orig).__name__} {code}"
 
 

@@ -15,9 +15,11 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import os
 import time
 from collections.abc import Callable
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 GONE_WITHIN = 5.0  # seconds to wait for the server to drop a killed connection
@@ -27,7 +29,7 @@ def kill(conn: Connection, url: str) -> None:
     """End this connection's session from outside, as a failover would."""
     name = conn.dialect.name
     if name == "sqlite":  # no server: close it under the Connection
-        conn.connection.dbapi_connection.close()  # type: ignore[union-attr]
+        cast(DBAPIConnection, conn.connection.dbapi_connection).close()
         return
     if name == "postgresql":
         victim = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
@@ -80,6 +82,11 @@ def run_with_retry(
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    retry_after_a_disconnect(url)
+    one_error_called_a_disconnect(url)
+
+
+def retry_after_a_disconnect(url: str) -> None:
     engine = create_engine(url, pool_pre_ping=True)
     calls = 0
 
@@ -99,6 +106,8 @@ def main() -> None:
     print(f"  result: {run_with_retry(engine, work)}, after {calls} attempts")
     engine.dispose()
 
+
+def one_error_called_a_disconnect(url: str) -> None:
     # --8<-- [start:handle-error]
     engine = create_engine(url)
     opened = [0]

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import time
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -137,7 +138,7 @@ def killed_while_out(url: str) -> None:
             victim = conn.execute(text(query)).scalar_one()
         conn.commit()  # nothing left for the Connection to roll back
         if victim is None:  # SQLite: no server, close it under the pool
-            conn.connection.dbapi_connection.close()  # type: ignore[union-attr]
+            cast(DBAPIConnection, conn.connection.dbapi_connection).close()
         else:
             end_session(url, victim)
     print("  the next checkout:")

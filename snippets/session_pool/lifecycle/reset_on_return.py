@@ -57,8 +57,7 @@ def leave_uncommitted_row(engine: Engine) -> None:
     """Insert a row through the DBAPI connection, and give it back
     uncommitted."""
     with engine.connect() as conn:
-        dbapi_conn = conn.connection.dbapi_connection
-        cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.cursor()  # the DBAPI connection's cursor
         cursor.execute("INSERT INTO reset_demo (n) VALUES (1)")
         # the Connection never saw that transaction: it cannot end it
         cursor.close()

@@ -10,6 +10,7 @@ import asyncio
 import os
 import threading
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -45,8 +46,7 @@ def singleton_thread_pool(url: str) -> None:
     )
     print(f"  another thread got the same one: {in_thread[0] is main_1}")
     # --8<-- [end:singleton-thread]
-    pool = engine.pool
-    assert isinstance(pool, SingletonThreadPool)
+    pool = cast(SingletonThreadPool, engine.pool)
     print(
         f"  pool.size is an attribute: {type(pool.size).__name__} {pool.size}"
     )

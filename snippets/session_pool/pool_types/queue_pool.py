@@ -9,6 +9,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 from contextlib import ExitStack
+from typing import cast
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.pool import QueuePool
@@ -38,8 +39,7 @@ def fill_the_pool(engine: Engine) -> None:
 
     Print what the pool did.
     """
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
+    pool = cast(QueuePool, engine.pool)
     opened = 0
 
     def count_connect(*_: object) -> None:

@@ -10,8 +10,10 @@ It uses its own in-memory databases, whatever DATABASE_URL says.
 import logging
 import threading
 from collections import Counter
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy.pool import SingletonThreadPool
 
 THREADS = 8
 URLS = ("sqlite://", "sqlite:///:memory:", "sqlite:///pooling_guide.db")
@@ -88,7 +90,7 @@ def main() -> None:
         print(f"  {url:<28} {type(engine.pool).__name__}")
         engine.dispose()
     engine = create_engine("sqlite://")
-    size = engine.pool.size  # type: ignore[attr-defined]
+    size = cast(SingletonThreadPool, engine.pool).size
     print()
     run(f"{THREADS} threads, sqlite://, pool_size {size}:", engine)
     print()

@@ -2,7 +2,7 @@
 
 They give exactly the pool create_engine(url) builds.
 
-Run it:  python -m snippets.session_pool.configuration.default_settings
+Run it:  python -m snippets.session_pool.configuration.defaults_spelled_out
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """

@@ -4,7 +4,7 @@ Every pool class accepts pool_pre_ping=True, but a ping tests a connection
 taken from the pool, and a new connection is not tested. NullPool opens a new
 connection for every checkout, so it never pings.
 
-Run it:  python -m snippets.session_pool.pool_types.pre_ping_per_pool
+Run it:  python -m snippets.session_pool.pool_types.pings_per_pool_class
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """

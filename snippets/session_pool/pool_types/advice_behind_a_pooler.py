@@ -5,7 +5,7 @@ SQLAlchemy's dialect documentation lives in each dialect module's docstring.
 This program prints the two passages that recommend NullPool when another
 pool does the pooling, from the installed SQLAlchemy.
 
-Run it:  python -m snippets.session_pool.pool_types.nullpool_advice
+Run it:  python -m snippets.session_pool.pool_types.advice_behind_a_pooler
 It connects to no database.
 """
 

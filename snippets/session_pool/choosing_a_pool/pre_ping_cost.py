@@ -2,7 +2,7 @@
 
 pool_pre_ping runs a test at every checkout of a pooled connection.
 
-Run it:  python -m snippets.session_pool.choosing_a_pool.pre_ping
+Run it:  python -m snippets.session_pool.choosing_a_pool.pre_ping_cost
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """

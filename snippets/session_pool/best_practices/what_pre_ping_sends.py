@@ -2,7 +2,7 @@
 
 It shows the do_ping() source of the installed SQLAlchemy.
 
-Run it:  python -m snippets.session_pool.best_practices.ping_per_driver
+Run it:  python -m snippets.session_pool.best_practices.what_pre_ping_sends
 It prints Markdown and connects to nothing: creating an engine opens no
 connection.
 """

@@ -1,7 +1,7 @@
 """Print the pool defaults of the installed SQLAlchemy as a Markdown table,
 read from its code.
 
-Run it:  python -m snippets.session_pool.configuration.defaults
+Run it:  python -m snippets.session_pool.configuration.pool_defaults_table
 Set DATABASE_URL to see which pool class another database gets by default.
 """
 
