@@ -45,7 +45,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from example_outputs import servers
+from proof import databases
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
@@ -222,14 +222,14 @@ def main() -> int:
             if database not in urls:
                 continue
             url = urls[database]
-            server = servers.server_version(
-                database, None if database == "sqlite" else url
+            server = databases.server_version(
+                databases.DATABASES[database], url
             )
             print(f"{database} ({server}) ...", file=sys.stderr)
             backends[database] = {
                 "server": server,
                 "host": make_url(url).host,  # None: SQLite's file
-                "libraries": servers.driver_versions(url),
+                "libraries": databases.libraries(url),
                 "measures": run_backend(url, args.rounds, args.quick),
             }
     results = {

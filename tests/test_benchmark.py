@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import harness
 import pytest
 
 from benchmark import report
+from proof.examples import ROOT
 
 
 def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            harness.BENCHMARK,
+            "benchmark.pooling",
             "--quick",
             "--rounds",
             "1",
@@ -35,7 +35,7 @@ def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
             "--chart",
             str(tmp_path / "chart.svg"),
         ],
-        cwd=harness.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,7 +45,7 @@ def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
         "Reproduce with:  uv run python -m benchmark.pooling --quick"
     )
     measured = json.loads(results.read_text())
-    if os.environ.get("TEST_REQUIRE_ALL_BACKENDS", "") not in {"", "0"}:
+    if os.environ.get("TEST_REQUIRE_ALL_DATABASES", "") not in {"", "0"}:
         assert not measured["left_out"], f"backends left out: {measured['left_out']}"
     for database, backend in measured["backends"].items():
         missing = set(report.UNIT_OF_WORK) - set(backend["measures"])
@@ -58,7 +58,7 @@ def test_page_shows_the_committed_run(made: str) -> None:
     path = report.TABLE if made == "table" else report.CHART
     expected = report.table(results) if made == "table" else report.chart(results)
     assert path.read_text(encoding="utf-8") == expected, (
-        f"{path.relative_to(harness.ROOT)} is not what benchmark/report.py makes from "
+        f"{path.relative_to(ROOT)} is not what benchmark/report.py makes from "
         "benchmark/results.json. Regenerate it:  uv run python -m benchmark.report "
         "(or measure again: uv run python -m benchmark.pooling)"
     )

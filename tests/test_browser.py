@@ -1,45 +1,69 @@
 """The built site as readers meet it: every page in Chromium at a laptop's and a phone's width.
 
-Screenshots of every page at both widths go to ``test-artifacts/screenshots/`` (not committed):
-look at them after a change to the layout.
+A page that fails is saved as a screenshot in ``test-artifacts/screenshots/`` (not committed);
+``--screenshots`` saves every page at both widths, to look at after a change to the layout.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import harness
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from site_in_browser import CHROMIUM, MEASURE_PAGE, VIEWPORTS, build_site, chromium_problem, served
 
-SCREENSHOTS = harness.ROOT / "test-artifacts" / "screenshots"
-PAGES = [
-    "/" if page.stem == "index" else f"/{page.stem}/"
-    for page in sorted(harness.pages(), key=lambda p: (p.stem != "index", p.stem))
-]
+from proof import pages
+from proof.examples import ROOT
+
+# No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The two widths every page is read at: a laptop, and a phone (iPhone 12-15 size).
+VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
+# Everything measured on one page, in the browser: a function for page.evaluate().
+MEASURE_PAGE = (Path(__file__).parent / "measure_page.js").read_text(encoding="utf-8")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PAGES = sorted(f"/{pages.url(page.name)}" for page in pages.pages())
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = tmp_path_factory.mktemp("browser") / "site"
-    done = build_site(site)
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-3000:]}"
-    with served(site) as url:
-        yield url
+def base_url(built_site: Path) -> Iterator[str]:
+    """The built site, served on a free port of localhost."""
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    problem = chromium_problem()
-    if problem:
-        if os.environ.get("TEST_REQUIRE_ALL_BACKENDS", "") not in {"", "0"} or os.environ.get("CI"):
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        problem = (
+            f"no Chromium at {CHROMIUM}. Install Debian's package (apt-get install chromium; "
+            ".ci/run does) or set CHROMIUM to a Chromium or Chrome executable"
+        )
+        if os.environ.get("TEST_REQUIRE_ALL_DATABASES", "") not in {"", "0"} or os.environ.get(
+            "CI"
+        ):
             pytest.fail(problem)
         pytest.skip(problem)
     with sync_playwright() as playwright:
@@ -66,38 +90,48 @@ def open_page(browser: Browser, url: str, viewport: str) -> tuple[Page, list[str
             else None
         ),
     )
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="load")  # networkidle would wait 0.5 s more on every page
     return page, errors, outside
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("path", PAGES)
-def test_page_reads(browser: Browser, base_url: str, path: str, viewport: str) -> None:
+def test_page_reads(
+    browser: Browser, base_url: str, path: str, viewport: str, pytestconfig: pytest.Config
+) -> None:
     page, errors, outside = open_page(browser, base_url + path, viewport)
     try:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = path.strip("/") or "index"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport}.png"), full_page=True)
         m: dict[str, Any] = page.evaluate(MEASURE_PAGE)
+        problems = page_problems(m, errors, outside, viewport)
+        if problems or pytestconfig.getoption("screenshots"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = f"{path.strip('/') or 'index'}-{viewport}.png"
+            page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     finally:
         page.context.close()
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px"
-    fix = "Measure it with: uv run python tests/measure_reading.py --details"
-    assert not errors, f"{where}: console errors: {errors}"
-    assert not outside, f"{where}: requests outside localhost: {outside}"
-    if viewport == "desktop":
-        assert not m["scrolling"], (
-            f"{where}: code blocks wider than their box (format examples at 80 columns, or "
-            f"let the output wrap): {m['scrolling']}. {fix}"
-        )
-    assert not m["covered"], f"{where}: the copy button covers code text in {m['covered']}. {fix}"
-    assert not m["cutTables"], (
-        f"{where}: tables cut off, or scrolling with no cue at the edge: {m['cutTables']}. {fix}"
-    )
-    assert not m["broken"], f"{where}: identifiers broken inside a word: {m['broken']}. {fix}"
-    assert not m["overflowing"], (
-        f"{where}: content past the screen's edge, outside a scroll box: {m['overflowing']}. {fix}"
-    )
+    fix = "See it with: uv run pytest tests/test_browser.py --screenshots"
+    assert not problems, f"{where}: " + f"\n{where}: ".join(problems) + f"\n{fix}"
+
+
+def page_problems(
+    m: dict[str, Any], errors: list[str], outside: list[str], viewport: str
+) -> list[str]:
+    """What a page's measurements show is wrong, each with how to fix it."""
+    checks = [
+        (errors, "console errors"),
+        (outside, "requests outside localhost"),
+        (
+            m["scrolling"] if viewport == "desktop" else [],
+            "code blocks wider than their box (format examples at 80 columns, or let the "
+            "output wrap)",
+        ),
+        (m["covered"], "the copy button covers code text"),
+        (m["cutTables"], "tables cut off, or scrolling with no cue at the edge"),
+        (m["broken"], "identifiers broken inside a word"),
+        (m["overflowing"], "content past the screen's edge, outside a scroll box"),
+    ]
+    return [f"{what}: {found}" for found, what in checks if found]
 
 
 def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:
@@ -184,36 +218,6 @@ def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> No
         page.context.close()
 
 
-def test_every_link_and_anchor_resolves(browser: Browser, base_url: str) -> None:
-    page, _, _ = open_page(browser, base_url + "/", "desktop")
-    ids: dict[str, set[str]] = {}
-    links: dict[str, list[str]] = {}
-    try:
-        for path in PAGES:  # one visit per page: its ids, and its links
-            page.goto(base_url + path)
-            found = page.evaluate(
-                """() => [[...document.querySelectorAll('[id]')].map(e => e.id),
-                          [...document.querySelectorAll('.md-content a[href]')]
-                              .map(a => a.href)]"""
-            )
-            ids[path], links[path] = set(found[0]), found[1]
-    finally:
-        page.context.close()
-    broken: list[str] = []
-    for path, hrefs in links.items():
-        for href in hrefs:
-            parts = urlsplit(href)
-            if parts.hostname not in {"127.0.0.1", "localhost"}:
-                continue
-            target = parts.path if parts.path.endswith("/") else parts.path + "/"
-            if target not in ids:
-                if not (Path(parts.path).suffix or target.startswith("/assets/")):
-                    broken.append(f"{path}: {href}")
-            elif parts.fragment and parts.fragment not in ids[target]:
-                broken.append(f"{path}: {href} (no such anchor)")
-    assert not broken, "links that point nowhere:\n" + "\n".join(broken)
-
-
 # Values typed into the sizing calculator: fits and does not, a fractional L, a rate times a
 # hold that is not exact in binary (200 x 0.05), a fleet rate that does not divide evenly, no
 # overflow and no limit (-1), other clients, a utilisation of 100 % (ceil(L)).
@@ -255,20 +259,31 @@ CALCULATOR_REFUSED = [
 CALCULATOR = "snippets.session_pool.sizing.calculator"
 
 
-def calculator(browser: Browser, base_url: str, inputs: dict[str, str]) -> tuple[str, list[str]]:
-    """Type `inputs` into the calculator; return what it shows, and the program's arguments
-    for every field's value on the page."""
+@pytest.fixture(scope="module")
+def sizing(browser: Browser, base_url: str) -> Iterator[tuple[Page, dict[str, str], list[str]]]:
+    """The sizing page, loaded once: its page, its fields' first values, its console errors."""
     page, errors, _ = open_page(browser, base_url + "/sizing/", "desktop")
-    try:
-        form = page.locator("form.sizing-calculator")
-        for name, value in inputs.items():
-            form.locator(f"input[name='{name}']").fill(value)
-        values = {
-            name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
-        }
-        shown = form.locator("output").inner_text().strip()
-    finally:
-        page.context.close()
+    form = page.locator("form.sizing-calculator")
+    first = {
+        name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
+    }
+    yield page, first, errors
+    page.context.close()
+
+
+def calculator(
+    sizing: tuple[Page, dict[str, str], list[str]], inputs: dict[str, str]
+) -> tuple[str, list[str]]:
+    """Type `inputs` (and the first value into every other field) into the calculator; return
+    what it shows, and the program's arguments for every field's value on the page."""
+    page, first, errors = sizing
+    form = page.locator("form.sizing-calculator")
+    for name in CALCULATOR_FIELDS:
+        form.locator(f"input[name='{name}']").fill(inputs.get(name, first[name]))
+    values = {
+        name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
+    }
+    shown = form.locator("output").inner_text().strip()
     assert not errors, errors
     return shown, [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
 
@@ -276,14 +291,14 @@ def calculator(browser: Browser, base_url: str, inputs: dict[str, str]) -> tuple
 def run_calculator(arguments: list[str]) -> subprocess.CompletedProcess[str]:
     """The calculator's program, run with `arguments`."""
     command = [sys.executable, "-m", CALCULATOR, *arguments]
-    return subprocess.run(command, cwd=harness.ROOT, capture_output=True, text=True)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("inputs", CALCULATOR_INPUTS, ids=lambda i: "-".join(i.values()))
-def test_sizing_calculator_agrees_with_its_program(
-    browser: Browser, base_url: str, inputs: dict[str, str]
+def test_calculator_agrees_with_program(
+    sizing: tuple[Page, dict[str, str], list[str]], inputs: dict[str, str]
 ) -> None:
-    shown, arguments = calculator(browser, base_url, inputs)
+    shown, arguments = calculator(sizing, inputs)
     done = run_calculator(arguments)
     assert done.returncode == 0, done.stderr
     assert shown == done.stdout.strip(), (
@@ -296,10 +311,10 @@ def test_sizing_calculator_agrees_with_its_program(
 @pytest.mark.parametrize(
     "inputs", CALCULATOR_REFUSED, ids=lambda i: "-".join(f"{k}={v}" for k, v in i.items())
 )
-def test_sizing_calculator_refuses_what_its_program_refuses(
-    browser: Browser, base_url: str, inputs: dict[str, str]
+def test_calculator_refuses_like_program(
+    sizing: tuple[Page, dict[str, str], list[str]], inputs: dict[str, str]
 ) -> None:
-    shown, arguments = calculator(browser, base_url, inputs)
+    shown, arguments = calculator(sizing, inputs)
     done = run_calculator(arguments)
     assert done.returncode == 2 and not done.stdout, (
         f"`python -m {CALCULATOR} {' '.join(arguments)}` accepted what the page refuses:\n"

@@ -1,59 +1,47 @@
-"""Every example runs once per database as a program, ``python -m snippets...``; its output is
-held to its record under ``records/`` (see ``RecordKeeper`` in conftest.py)."""
+"""Every example runs once per database as a program, ``python -m snippets...``, and its
+output is held to its record under ``records/`` (see ``proof.records.verdict``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import harness
 import pytest
-from conftest import RecordKeeper
 
-from example_outputs import runner
-
-
-def _claims(module: str) -> list[harness.Block]:
-    """Blocks on the pages that show `python -m module` together with its expected output."""
-    return [
-        b
-        for b in harness.all_blocks()
-        if b.expected_output is not None and module in (b.command_modules or [])
-    ]
+from proof import databases, pages, records, runner
+from proof.examples import Example, examples
 
 
 @pytest.mark.parametrize(
-    ("example", "backend"),
+    ("example", "database"),
     [
-        pytest.param(example, backend, id=f"{example.module}-{backend}")
-        for example in harness.examples().values()
-        for backend in example.backends
+        pytest.param(example, database, id=f"{example.name}-{database}")
+        for example in examples().values()
+        for database in example.databases
     ],
 )
 def test_example(
-    example: harness.Example,
-    backend: str,
-    database: harness.Database,
+    example: Example,
+    database: str,
+    server: databases.Server,
+    own_url: str,
     tmp_path: Path,
+    record_mode: records.Mode,
     request: pytest.FixtureRequest,
-    record_keeper: RecordKeeper,
 ) -> None:
-    run = runner.run_example(example.module, database.url, tmp_path)
-    if run.returncode != 0:
-        how = (
-            f"still running after {runner.TIMEOUT} s"
-            if run.returncode is None
-            else f"exited with {run.returncode}"
-        )
-        what = f"python -m {example.module}"
+    run = runner.run(example, database, own_url, tmp_path)
+    rerun = f"Rerun just this case:  uv run pytest '{request.node.nodeid}'"
+    if run.problem():
+        pytest.fail(f"{run.problem()}\n{rerun}\nRun it by hand:  {run.by_hand()}", pytrace=False)
+    new = runner.record(run, server.version)
+    verdict = records.verdict(records.load(example, database), new, record_mode)
+    if verdict.write:
+        new.write()
+    request.node.user_properties.append(("record", verdict.note))
+    if verdict.failure:
+        shown = ", ".join(pages.shown_on(example.module)) or "not shown on a page"
         pytest.fail(
-            harness.failure(what, database, how, run, request.node.nodeid, what), pytrace=False
+            f"{verdict.failure}\nIf the change is intended, re-read what the page says around "
+            f"this output ({shown}), then accept it:\n"
+            f"  uv run pytest --refresh-records '{request.node.nodeid}'",
+            pytrace=False,
         )
-    for claim in _claims(example.module):
-        assert claim.expected_output is not None
-        harness.compare_output(
-            run.stdout,
-            claim.expected_output,
-            claim.expected_output_ignore_whitespace,
-            f"{claim.where} (output of python -m {example.module})",
-        )
-    record_keeper.keep(example.module, database, run, request.node)

@@ -5,22 +5,23 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import harness
 import pytest
+
+from proof.examples import ROOT
 
 
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "snippets", "example_outputs", "tests", "benchmark"],
-        ["ruff", "format", "--check", "snippets", "example_outputs", "tests", "benchmark"],
+        ["ruff", "check", "snippets", "proof", "tests", "scripts", "benchmark"],
+        ["ruff", "format", "--check", "snippets", "proof", "tests", "scripts", "benchmark"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
 def test_lint(command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", *command], cwd=harness.ROOT, capture_output=True, text=True
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, (
         f"{' '.join(command)} found problems:\n{done.stdout}{done.stderr}"

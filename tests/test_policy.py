@@ -1,11 +1,14 @@
-"""The site's rules: nothing a reader sees is typed into a page untested, nothing is orphaned,
-no project is misquoted."""
+"""The site's rules, one case each (proof.policy): nothing a reader sees is typed into a page
+untested, every example is shown and run, nothing is orphaned, no project is misquoted."""
 
 from __future__ import annotations
 
-import harness
+import pytest
+
+from proof.policy import RULES
 
 
-def test_every_block_is_tested_and_every_example_shown() -> None:
-    problems = harness.problems()
+@pytest.mark.parametrize("rule", list(RULES))
+def test_policy(rule: str) -> None:
+    problems = RULES[rule]()
     assert not problems, "\n".join(["", *problems])

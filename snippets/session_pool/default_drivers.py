@@ -4,7 +4,7 @@ Run it:  python -m snippets.session_pool.default_drivers
 It connects to no database.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import re
 import sys

@@ -7,7 +7,7 @@ It prints Markdown and connects to nothing: creating an engine opens no
 connection.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import inspect
 import re

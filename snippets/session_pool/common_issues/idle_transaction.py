@@ -7,7 +7,7 @@ Set DATABASE_URL to the server, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import re

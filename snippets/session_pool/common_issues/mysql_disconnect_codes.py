@@ -11,7 +11,7 @@ Run it:  python -m snippets.session_pool.common_issues.mysql_disconnect_codes
 It connects to no database.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 from collections.abc import Callable
 from typing import Any, cast

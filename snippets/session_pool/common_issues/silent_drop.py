@@ -8,7 +8,7 @@ The program puts a small TCP proxy of its own between the engine and the
 server; it closes only the connections it opened itself.
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import socket

@@ -6,7 +6,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 It closes only connections it opened itself.
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import time

@@ -12,7 +12,7 @@ Run it:  python -m snippets.session_pool.configuration.server_limit
 Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import secrets

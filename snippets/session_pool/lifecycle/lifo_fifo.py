@@ -11,7 +11,7 @@ Run it:  python -m snippets.session_pool.lifecycle.lifo_fifo
 Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import time

@@ -5,7 +5,7 @@ Run it:  DATABASE_URL=postgresql+psycopg://user:pass@127.0.0.1/db \\
          python -m snippets.session_pool.limits.server_count
 """
 
-# backends: postgresql, mysql
+# databases: postgresql, mysql
 
 import os
 import threading

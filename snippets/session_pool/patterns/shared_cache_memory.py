@@ -10,7 +10,7 @@ Run it:  python -m snippets.session_pool.patterns.shared_cache_memory
 It uses its own in-memory database, whatever DATABASE_URL says.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import time
 

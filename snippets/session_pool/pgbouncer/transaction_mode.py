@@ -8,7 +8,7 @@ transaction. The program also reads PgBouncer's admin console (the database
 "pgbouncer") as the same user, who must be in admin_users or stats_users.
 """
 
-# backends: pgbouncer
+# databases: pgbouncer
 
 import inspect
 import os

@@ -9,7 +9,7 @@ Run it:  python -m snippets.session_pool.pool_types.advice_behind_a_pooler
 It connects to no database.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import textwrap
 

@@ -5,7 +5,7 @@ It creates engines but opens no connection, so no server is needed.
 Prints a Markdown table.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import asyncio
 import os

@@ -8,7 +8,7 @@ Run it:  DATABASE_URL=postgresql+psycopg://user:pass@127.0.0.1/db \\
          python -m snippets.session_pool.pool_types.psycopg_pool_creator
 """
 
-# backends: postgresql
+# databases: postgresql
 
 import os
 import time

@@ -5,7 +5,7 @@ Run it:  python -m snippets.session_pool.pool_types.rejected_arguments
 It creates engines but opens no connection. Prints a Markdown table.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import os
 from typing import Any

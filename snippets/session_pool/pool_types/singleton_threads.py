@@ -5,7 +5,7 @@ Run it:  python -m snippets.session_pool.pool_types.singleton_threads
 It uses its own in-memory databases, whatever DATABASE_URL says.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import logging
 import threading

@@ -8,7 +8,7 @@ with your numbers, e.g. --rate 800 --hold 0.05 --processes 8 (see --help)
 It connects to no database.
 """
 
-# backends: sqlite
+# databases: sqlite
 
 import argparse
 import math

@@ -1,84 +1,6 @@
-"""The built site in a real browser: Debian's Chromium, driven by Playwright for Python.
-
-Shared by the browser tests (``test_browser.py``) and by ``measure_reading.py``, which prints
-the same measurements as a table. No browser is downloaded: Playwright starts the Chromium of
-``CHROMIUM`` (default ``/usr/bin/chromium``, Debian's package ``chromium``).
-"""
-
-from __future__ import annotations
-
-import contextlib
-import functools
-import http.server
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# The two widths every page is read at: a laptop, and a phone (iPhone 12-15 size).
-VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
-
-
-def build_site(into: Path) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` from the records only (RECORDS_ONLY=1: no example runs)."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
-    config = str(ROOT / "mkdocs.yml")
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(into)],
-        cwd=into.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def page_paths(site: Path) -> list[str]:
-    """Every page of the built site as a URL path: ``/``, ``/no-pooling/``, ..."""
-    pages = sorted(p.parent.relative_to(site) for p in site.rglob("index.html"))
-    return ["/" if p == Path(".") else f"/{p.as_posix()}/" for p in pages]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def served(site: Path) -> Iterator[str]:
-    """Serve ``site`` on a free localhost port; yields the base URL, ``http://127.0.0.1:N``."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def chromium_problem() -> str | None:
-    """Why no browser test can run here, or None."""
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        return (
-            f"no Chromium at {CHROMIUM}. Install Debian's package (apt-get install chromium; "
-            ".ci/run does) or set CHROMIUM to a Chromium or Chrome executable"
-        )
-    return None
-
-
-# Everything measured on one page, in the browser. Collapsed listings are opened and every
-# tab shown first, so that hidden code is measured too.
-MEASURE_PAGE = r"""
+// Everything measured on one page, in the browser. Collapsed listings are opened and every
+// tab shown first, so that hidden code is measured too.
+// Returned to tests/test_browser.py (MEASURE_PAGE) by Playwright's page.evaluate().
 async () => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   const show = document.createElement('style');
@@ -186,4 +108,3 @@ async () => {
           documentWidth: document.documentElement.scrollWidth,
           viewportWidth: document.documentElement.clientWidth};
 }
-"""

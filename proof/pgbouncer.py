@@ -1,6 +1,6 @@
 """A PgBouncer of the tests' own, in transaction mode, in front of the tests' PostgreSQL.
 
-Started by conftest.py when TEST_PGBOUNCER_URL is not set and Debian's ``pgbouncer`` is
+Started by tests/conftest.py when TEST_PGBOUNCER_URL is not set and Debian's ``pgbouncer`` is
 installed (.ci/run installs it); stopped when the tests end. It listens on a free port of
 127.0.0.1 only, lets the PostgreSQL URL's user in without a password (``auth_type = trust``),
 and logs in to PostgreSQL with that user's password from the URL.
@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from sqlalchemy import make_url
 from sqlalchemy.engine import URL
 
 # One server connection: the examples see PgBouncer share it, and every transaction runs in
@@ -41,10 +43,6 @@ class PgBouncer:
                 self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def log(self) -> str:
-        path = self.folder / "pgbouncer.log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
 
 def binary() -> str | None:
     return shutil.which("pgbouncer") or (
@@ -59,8 +57,10 @@ def _free_port() -> int:
         return port
 
 
-def start(postgresql: URL) -> PgBouncer:
-    """Start PgBouncer in front of ``postgresql``; returns it once it accepts connections."""
+def start(url: str) -> PgBouncer:
+    """Start PgBouncer in front of the PostgreSQL of ``url``; returns it once it accepts
+    connections."""
+    postgresql = make_url(url)
     program = binary()
     if program is None:
         raise RuntimeError("no pgbouncer binary: install Debian's package pgbouncer")
@@ -110,3 +110,17 @@ def start(postgresql: URL) -> PgBouncer:
             time.sleep(0.05)
     bouncer.stop()
     raise RuntimeError(f"pgbouncer did not listen on 127.0.0.1:{port} within 10 s")
+
+
+def version(url: str) -> str:
+    """PgBouncer's own name and version, e.g. PgBouncer 1.18.0, from its admin console."""
+    console = make_url(url).set(drivername="postgresql", database="pgbouncer")
+    with psycopg.connect(
+        console.render_as_string(hide_password=False),
+        autocommit=True,
+        prepare_threshold=None,
+        cursor_factory=psycopg.ClientCursor,  # the console speaks the simple protocol only
+        connect_timeout=5,
+    ) as conn:
+        row = conn.execute("SHOW VERSION").fetchone()
+    return str(row[0]) if row else "PgBouncer"

@@ -1,0 +1,234 @@
+"""The fences pages use to show what examples printed (pymdownx.superfences custom fences).
+
+An example's output on every database it declares, in tabs named after the server that
+produced each one::
+
+    ```output
+    snippets.session_pool.bad_no_pooling
+    ```
+
+On some of them only (``databases="sqlite"``), or rendered as Markdown when the example prints
+a table (``render="markdown"``). The line that ends every page (pymdownx.snippets
+``auto_append``) is a fence too: ```` ```verified-on ````. And ```` ```python ```` blocks: a
+slice's title links to its whole file, shown whole on the page that teaches it (a listing).
+
+Outputs come from the records. For a record that is missing or stale the build runs the
+example when its database is available (SQLite always; a server when its ``TEST_*_URL`` is set,
+unless ``RECORDS_ONLY=1``), and otherwise says that no current output is recorded. An example
+that fails stops the build: no failure is ever shown as an output.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from textwrap import indent
+from typing import Any
+
+import markdown
+from pymdownx.superfences import SuperFencesException
+
+from proof import pages, records, runner
+from proof.databases import DATABASES
+from proof.examples import ROOT, Example, declared_databases
+
+log = logging.getLogger("mkdocs.plugins.proof")
+
+OPTIONS = {"databases", "render"}
+RENDERS = {"text", "markdown"}
+# The page's own code-block settings (mkdocs.yml), so outputs look like the code around them.
+EXTENSIONS: dict[str, dict[str, Any]] = {
+    "admonition": {},
+    "attr_list": {},
+    "md_in_html": {},
+    "tables": {},
+    "pymdownx.highlight": {"pygments_lang_class": True},
+    "pymdownx.superfences": {},
+    "pymdownx.tabbed": {"alternate_style": True},
+}
+_tab_sets = itertools.count(1)
+_ran_during_build: dict[tuple[str, str, str], records.Record] = {}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an ```output fence asks for."""
+
+    example: Example
+    databases: tuple[str, ...]
+    render: str
+
+    @classmethod
+    def parse(cls, source: str, options: dict[str, str]) -> Request:
+        """Read a fence; a ValueError says what is wrong with it and how to write it."""
+        example = Example(source.strip())
+        if not example.module.startswith("snippets.") or not example.path.exists():
+            raise ValueError(
+                f"```output names {example.module!r}, which is not an example module; write "
+                "its dotted name, e.g. snippets.session_pool.bad_no_pooling, alone in the fence"
+            )
+        declared = declared_databases(example.path.read_text(encoding="utf-8"))
+        asked = options.get("databases", "").replace(",", " ").split()
+        not_declared = [d for d in asked if d not in declared]
+        if not_declared:
+            raise ValueError(
+                f"```output databases={options['databases']!r}: {example.module} runs on "
+                f"{', '.join(declared)} only (its `# databases:` line), not {not_declared}"
+            )
+        render = options.get("render", "text")
+        if render not in RENDERS:
+            raise ValueError(f'```output render="{render}": use one of {sorted(RENDERS)}')
+        return cls(example, tuple(d for d in declared if d in asked) if asked else declared, render)
+
+
+def validate(language: str, inputs: dict[str, str], options: dict[str, str], *_: Any) -> bool:
+    for name, value in inputs.items():
+        if name not in OPTIONS:
+            raise SuperFencesException(
+                f"```{language} {name}=...: unknown option; known: {', '.join(sorted(OPTIONS))}"
+            )
+        options[name] = value
+    return True
+
+
+def format_output(
+    src: str, language: str, class_name: str, options: dict[str, str], *_: Any, **__: Any
+) -> str:
+    try:
+        request = Request.parse(src, options)
+    except ValueError as error:
+        raise SuperFencesException(str(error)) from None
+    shown = [_show(request.example, database, request.render) for database in request.databases]
+    if len(shown) == 1:
+        html = _to_html(shown[0][1])
+    else:
+        html = _to_html(
+            "\n".join(f'=== "{label}"\n\n{indent(body, "    ")}\n' for label, body in shown)
+        )
+    # the class lets docs/stylesheets/extra.css wrap long output lines
+    return f'<div class="example-output">{html}</div>'
+
+
+def format_verified_on(*_: Any, **__: Any) -> str:
+    found = [records.read(path) for path in records.all_record_files()]
+    keys = {module: Example(module).key() for module in {r.example for r in found}}
+    found = [r for r in found if r.key == keys[r.example]]  # what the pages show
+    if not found:
+        return _to_html("---\n\n<small>No example output is recorded yet.</small>\n")
+    dates = sorted({r.recorded for r in found})
+    when = f"on {dates[0]}" if len(dates) == 1 else f"between {dates[0]} and {dates[-1]}"
+    order = {database: n for n, database in enumerate(DATABASES)}
+    on = _join([server for _, server in sorted({(order[r.database], r.server) for r in found})])
+    in_tab_order = sorted(found, key=lambda r: order[r.database])
+    # each record names SQLAlchemy, then its driver: keep that order, databases in tab order
+    libraries = _join(list(dict.fromkeys(p for r in in_tab_order for p in r.libraries.split(", "))))
+    pythons = _join(sorted({r.python for r in found}))
+    return _to_html(
+        f"---\n\n<small>Example outputs on this site were recorded {when} on {on}, with "
+        f"{libraries} on Python {pythons}. Each output names the server it ran on.</small>\n"
+    )
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _show(example: Example, database: str, render: str) -> tuple[str, str]:
+    """The tab label and the Markdown for one database's output of an example."""
+    key = example.key()
+    try:
+        record = records.load(example, database)
+    except records.RecordError as error:
+        raise SuperFencesException(str(error)) from None
+    how = "Recorded"
+    if record is None or record.key != key:
+        if not _may_run(database):
+            return DATABASES[database].label, _not_recorded(example, database, record)
+        record, how = _run_during_build(example, database, key), "Run during this build"
+    caption = (
+        f"<small>{how} on {record.server}, {record.recorded}, with {record.libraries} on "
+        f"Python {record.python}; {record.duration:.1f} s.</small>"
+    )
+    if render == "markdown":
+        return record.series, f"{record.output}\n\n{caption}\n"
+    longest = max((len(run) for run in re.findall(r"`+", record.output)), default=0)
+    fence = "`" * max(3, longest + 1)
+    console = f"$ python -m {example.module}\n{record.output.rstrip()}"
+    return record.series, f"{fence}console\n{console}\n{fence}\n\n{caption}\n"
+
+
+def _may_run(database: str) -> bool:
+    return os.environ.get("RECORDS_ONLY", "") in {"", "0"} and DATABASES[database].available()
+
+
+def _not_recorded(example: Example, database: str, record: records.Record | None) -> str:
+    variable = DATABASES[database].variable
+    how = f"set `{variable}` and run `uv run pytest`" if variable else "run `uv run pytest`"
+    if record is None:
+        what = f"No output of `{example.file}` on {DATABASES[database].label} is recorded yet."
+    else:
+        what = (
+            f"`{example.file}` has changed since its output on {record.server} was recorded "
+            f"({record.recorded}), so that output is not shown."
+        )
+    return f'!!! note "Not recorded for this version"\n\n    {what} To record it, {how}.\n'
+
+
+def _run_during_build(example: Example, database: str, key: str) -> records.Record:
+    """Run an example whose record is missing or stale, once per version of its source."""
+    if (example.module, database, key) not in _ran_during_build:
+        log.info("%s: no fresh record on %s; running it", example.module, database)
+        with tempfile.TemporaryDirectory(prefix="example-output-") as scratch:
+            run, server = runner.run_on_own_database(example, database, Path(scratch))
+        if run.problem():
+            raise SuperFencesException(
+                f"{run.problem()}\nwhile the site was built, on {server}. Run it by hand:  "
+                f"{run.by_hand()}\nFix the example; the build shows no output of a failing example."
+            )
+        _ran_during_build[(example.module, database, key)] = runner.record(run, server)
+    return _ran_during_build[(example.module, database, key)]
+
+
+@functools.cache
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSIONS)
+
+
+def _to_html(text: str) -> str:
+    html: str = _converter().reset().convert(text)
+    # Tab ids restart at 1 in every conversion: keep them apart from the page's own tabs.
+    return html.replace("__tabbed_", f"__tabbed_output{next(_tab_sets)}_")
+
+
+SECTION_MARKER = re.compile(r"^[ \t]*# --8<-- \[(?:start|end):[^\]]*\][ \t]*\n", re.MULTILINE)
+
+
+def format_python(
+    src: str, language: str, class_name: str, options: dict[str, str], md: Any, **kwargs: Any
+) -> str:
+    """Highlight as any fence does; link a slice's title to the whole file's listing."""
+    title = options.get("title", "")
+    page = pages.listings().get(title) if title.startswith("snippets/") else None
+    if page is not None:
+        example = Example.of_file(title)
+        whole = SECTION_MARKER.sub("", (ROOT / title).read_text(encoding="utf-8")).strip()
+        # on a phone a long path breaks after a slash, never inside a name
+        shown = escape(title).replace("/", "/<wbr>")
+        if whole == src.strip():
+            kwargs["id_value"] = example.anchor
+        else:
+            # relative to the page's own URL (/<page>/ or /): ../ is the site root either way
+            shown = f'<a href="../{page}#{example.anchor}" title="The whole file">{shown}</a>'
+        options["title"] = shown
+        options["title_mode"] = "html"
+    highlight: str = md.preprocessors["fenced_code_block"].highlight(
+        src, language, options, md, **kwargs
+    )
+    return highlight

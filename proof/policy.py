@@ -1,0 +1,282 @@
+"""The site's rules, one function each: every one returns the problems it finds, each naming
+where it is and how to fix it. ``RULES`` lists them; tests/test_policy.py runs each."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import importlib.metadata
+import io
+import re
+import tokenize
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from proof import fences, pages, records
+from proof.examples import ROOT, SNIPPETS, examples
+
+# Programs shown on pages that are not examples, and the test that runs them.
+RUN_BY_OWN_TEST = {
+    "benchmark.pooling": "tests/test_benchmark.py runs it on every database",
+    "benchmark.report": "tests/test_benchmark.py holds the page's table and chart to it",
+}
+
+
+def typed_code() -> list[str]:
+    """Code a reader sees comes from a file; a console block holds example commands only."""
+    found = []
+    for block in pages.all_blocks():
+        typed = block.inline and block.category not in {"command", "output"}
+        if typed or (block.category == "shown" and block.lang in {"console", "pycon", "shell"}):
+            found.append(
+                f"{block.where}: the ```{block.info} block is typed into the page, and no test "
+                "runs it. Put the code in a file under snippets/ and include it with "
+                '`--8<-- "snippets/..."`; a console block may hold only example commands, '
+                "`$ [VAR=value] [uv run] python -m snippets...`."
+            )
+    return found
+
+
+def shown_code_runs() -> list[str]:
+    """Every file a slice or listing shows, and every commanded module, is run by a test."""
+    runnable = set(examples()) | set(RUN_BY_OWN_TEST)
+    found = []
+    for block in pages.all_blocks():
+        if block.category in {"slice", "listing"}:
+            for include in block.includes:
+                module = include.file.removesuffix(".py").replace("/", ".")
+                if include.file.endswith(".py") and module not in runnable:
+                    found.append(
+                        f"{block.where}: {include.file} is shown, but no test runs it (only "
+                        "files with a main() are run). Add a main() to it."
+                    )
+        for module in block.command_modules or []:
+            if module not in runnable:
+                found.append(
+                    f"{block.where}: `python -m {module}`: no test runs it. Write it as an "
+                    "example under snippets/ (a module with a main()), or run it in a test of "
+                    "its own and list it in proof.policy.RUN_BY_OWN_TEST."
+                )
+    return found
+
+
+def outputs_resolve() -> list[str]:
+    found = []
+    for block in pages.all_blocks():
+        if block.lang == "output":
+            try:
+                fences.Request.parse(block.code, block.options)
+            except ValueError as error:
+                found.append(f"{block.where}: {error}")
+    return found
+
+
+def examples_shown() -> list[str]:
+    """Every file under snippets/ is shown whole on the page that teaches it."""
+    if pages.site()[1]:
+        return []  # which files are shown is unknown until every page reads
+    shown = {i.file for b in pages.all_blocks() for i in b.includes if i.section is None}
+    found = []
+    for path in sorted(SNIPPETS.rglob("*.py")):
+        file = path.relative_to(ROOT).as_posix()
+        if path.name != "__init__.py" and file not in shown:
+            found.append(
+                f"{file} is shown on no page: include it whole on the page that teaches it "
+                f'(```python title="{file}" then --8<-- "{file}").'
+            )
+    return found
+
+
+def no_orphan_records() -> list[str]:
+    """Every record file belongs to an (example, database) pair the tests run."""
+    expected = {e.record_path(d) for e in examples().values() for d in e.databases}
+    return [
+        f"{records.relative(path)} records no example the tests run (the example or its "
+        f"database is gone): `git rm {records.relative(path)}`"
+        for path in records.all_record_files()
+        if path not in expected
+    ]
+
+
+# -- a slice reads on its own -----------------------------------------------------------
+
+# Names every module has without defining them.
+MODULE_NAMES = {"__file__", "__name__", "__doc__", "__spec__", "__package__"}
+INLINE_CODE = re.compile(r"(`+)(?P<code>.+?)\1")
+# Inline code that names a name: the name alone, or a call of it: `fill()`, `connect_args_for(url)`.
+A_NAME = re.compile(r"(?P<name>[A-Za-z_]\w*)(?:\(.*\))?")
+
+
+def bound_and_used(code: str) -> tuple[set[str], list[str]]:
+    """The names a piece of Python binds anywhere in it, and the names it reads, in order."""
+    bound: set[str] = set()
+    used: list[str] = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        if isinstance(node, ast.arguments):
+            every = [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]
+            bound.update(a.arg for a in every if a is not None)
+        if isinstance(node, ast.Name):
+            (used.append if isinstance(node.ctx, ast.Load) else bound.add)(node.id)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        if isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+    return bound, used
+
+
+def _imported(file: str) -> set[str]:
+    """The names any import in a file binds."""
+    tree = ast.parse((ROOT / file).read_text(encoding="utf-8"))
+    imports = (n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
+    return {(a.asname or a.name).split(".")[0] for n in imports for a in n.names}
+
+
+def _named_in_text_before(page_lines: list[str], line: int) -> set[str]:
+    """Names written as inline code between the previous fenced block and the fence at `line`."""
+    start = line - 1  # index of the opening fence
+    while start > 0 and not pages.FENCE.match(page_lines[start - 1]):
+        start -= 1
+    text = "\n".join(page_lines[start : line - 1])
+    spans = (A_NAME.fullmatch(m["code"].strip()) for m in INLINE_CODE.finditer(text))
+    return {m["name"] for m in spans if m}
+
+
+def names_defined() -> list[str]:
+    """A slice uses only names the reader was shown: in it, in a slice before it on the page,
+    or as inline code in the text right before it."""
+    found = []
+    known = set(dir(builtins)) | MODULE_NAMES
+    for page, blocks in pages.site()[0].items():
+        page_lines = (pages.DOCS / page).read_text(encoding="utf-8").split("\n")
+        shown: set[str] = set()  # bound by the slices and listings so far on the page
+        for block in (b for b in blocks if b.category in {"slice", "listing"}):
+            try:
+                bound, used = bound_and_used(block.code)
+            except SyntaxError:
+                continue  # not Python a reader could follow either way; not this rule's job
+            if block.category == "slice":
+                imported = set().union(*(_imported(i.file) for i in block.includes))
+                defined = bound | shown | known | imported
+                defined |= _named_in_text_before(page_lines, block.line)
+                where = ", ".join(f"{i.file}:{i.section}" for i in block.includes)
+                found += [
+                    f"{block.where}: the slice {where} uses `{name}`, defined neither in it, "
+                    "nor in a slice before it on the page, nor in inline code in the text right "
+                    f"before it. Widen the section, or say what `{name}` is in the sentence "
+                    "before the slice."
+                    for name in dict.fromkeys(n for n in used if n not in defined)
+                ]
+            shown |= bound
+    return found
+
+
+# -- quotations -------------------------------------------------------------------------
+
+# Text of three words or more in straight double quotes, in a page's prose (outside code and
+# HTML) or in a comment or docstring of a file a page shows. Straight quotes give a project's
+# words, verbatim; “curly quotes” give the chapter's, which the repository does not keep.
+QUOTES = pages.DOCS / ".quotes.toml"
+QUOTATION = re.compile(r'"(?P<text>(?:(?!\n\s*\n)[^"])+)"')
+CODE_SPAN = re.compile(r"(`+)(?:(?!\n\s*\n)[\s\S])+?\1|<[^>\n]+>")
+# `!!! warning "title"`, `??? example "title"`: the title is prose; `=== "tab"` is not
+BLOCK_TITLE = re.compile(r'^(?P<syntax>\s*(?:(?:!!!|\?\?\?\+?)[\w -]+|===) )"(?P<title>.*)"\s*$')
+
+
+def _prose(page: str) -> str:
+    """A page with its fenced blocks, code spans, HTML and block syntax blanked, lines kept."""
+    lines, fence = [], ""
+    for line in page.split("\n"):
+        if m := re.match(r"\s*(`{3,}|~{3,})", line):
+            fence = "" if line.strip() == fence else fence or m[1]
+        if m or fence:
+            lines.append("")
+        elif m := BLOCK_TITLE.match(line):
+            lines.append("" if "===" in m["syntax"] else m["title"])
+        else:
+            lines.append(line)
+    return CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), "\n".join(lines))
+
+
+def _python_prose(source: str) -> Iterator[tuple[int, str]]:
+    """The comments and triple-quoted strings (docstrings) of a Python file, with their lines."""
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string[1:]
+        elif token.type == tokenize.STRING and '"""' in token.string:
+            yield token.start[0], token.string.partition('"""')[2].rpartition('"""')[0]
+
+
+def quotations() -> dict[str, list[str]]:
+    """Every quotation on the pages and in the files they show, with where it is."""
+    texts = [(f"docs/{p.name}", 1, _prose(p.read_text())) for p in pages.pages()]
+    shown = {i.file for b in pages.all_blocks() for i in b.includes if i.file.endswith(".py")}
+    for file in sorted(shown):
+        texts += [(file, n, text) for n, text in _python_prose((ROOT / file).read_text())]
+    found: dict[str, list[str]] = {}
+    for name, first, text in texts:
+        for m in QUOTATION.finditer(text):
+            if len(m["text"].split()) >= 3:
+                line = first + text.count("\n", 0, m.start())
+                found.setdefault(" ".join(m["text"].split()), []).append(f"{name}:{line}")
+    return found
+
+
+@functools.cache
+def _source_text(distribution: str | None, kept: str | None) -> str:
+    """All text of an installed distribution's files, or of a kept file, whitespace-normalised."""
+    if kept:
+        return " ".join((ROOT / kept).read_text().split())
+    files = importlib.metadata.files(distribution or "") or []
+    blobs = (Path(str(f.locate())).read_bytes() for f in files if f.suffix != ".pyc")
+    text = " ".join(blob.decode("latin-1") for blob in blobs)
+    return " ".join(text.replace("\0", " ").split())
+
+
+def quotations_verbatim() -> list[str]:
+    """Quotations listed in docs/.quotes.toml and found verbatim in the source listed there."""
+    listed = {" ".join(q["text"].split()): q for q in tomllib.loads(QUOTES.read_text())["quote"]}
+    found = []
+    quoted = quotations()
+    for text, places in quoted.items():
+        q = listed.get(text)
+        if q is None:
+            how = (
+                "is not in docs/.quotes.toml. Straight quotes give a project's words, verbatim: "
+                "list it there with the installed distribution that holds it, or with a copy of "
+                "its source kept in the repository, its url and retrieved date. Quote the chapter "
+                "in “curly quotes”. Otherwise paraphrase, without quotation marks, and link."
+            )
+        elif not q.get("kept", "records/").startswith("records/") and not (
+            q.get("url") and q.get("retrieved")
+        ):
+            how = "has a kept source in docs/.quotes.toml, but no url and retrieved date there."
+        elif text not in _source_text(q.get("distribution"), q.get("kept")):
+            source = q.get("kept") or f"the installed distribution {q.get('distribution')}"
+            how = (
+                f"is not in {source}, whitespace aside. Quote it verbatim from there, or "
+                "paraphrase it, without quotation marks, and link."
+            )
+        else:
+            continue
+        found += [f'{where}: "{text}" {how}' for where in places]
+    found += [
+        f'docs/.quotes.toml: "{text}" is quoted nowhere any more: remove it.'
+        for text in listed
+        if text not in quoted
+    ]
+    return found
+
+
+RULES: dict[str, Callable[[], list[str]]] = {
+    "typed-code": typed_code,
+    "shown-code-runs": shown_code_runs,
+    "outputs-resolve": outputs_resolve,
+    "examples-shown": examples_shown,
+    "names-defined": names_defined,
+    "quotations-verbatim": quotations_verbatim,
+    "no-orphan-records": no_orphan_records,
+}

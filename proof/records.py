@@ -1,0 +1,220 @@
+"""What an example printed on a database, kept as a text file under ``records/``.
+
+A record is fresh while its key (``Example.key``) matches. Outputs are compared after replacing
+what varies by nature between runs; that list lives in ``records/varying.toml`` only.
+``verdict`` decides, without side effects, what a new run does to its record.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from proof.examples import RECORDS, ROOT, Example
+
+VARYING = RECORDS / "varying.toml"
+OUTPUT_MARK = "--- output ---"
+# header label -> field; the header is written in this order
+HEADER = {
+    "example": "example",
+    "database": "database",
+    "server": "server",
+    "python": "python",
+    "libraries": "libraries",
+    "recorded": "recorded",
+    "exit status": "exit_status",
+    "duration": "duration",
+    "key": "key",
+}
+
+
+class RecordError(Exception):
+    """A record file that cannot be read; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Record:
+    example: str  # the module, snippets.session_pool.bad_no_pooling
+    database: str  # postgresql, mysql, sqlite or pgbouncer
+    server: str  # the product and version that answered, "MariaDB 10.11.14"
+    python: str
+    libraries: str  # SQLAlchemy and the driver, with their versions
+    recorded: str  # the date, ISO 8601
+    exit_status: int
+    duration: float  # seconds, interpreter start included
+    key: str
+    output: str  # stdout, exactly
+
+    @property
+    def path(self) -> Path:
+        return Example(self.example).record_path(self.database)
+
+    @property
+    def series(self) -> str:
+        """The product and major version records compare across: PostgreSQL 15, MariaDB 10.11.
+        PostgreSQL numbers major versions with one number since 10; the others with two."""
+        product, _, number = self.server.partition(" ")
+        keep = 1 if product == "PostgreSQL" else 2
+        return f"{product} {'.'.join(number.split('.')[:keep])}".strip()
+
+    def to_text(self) -> str:
+        values = {**vars(self), "duration": f"{self.duration:.2f} s"}
+        width = max(map(len, HEADER)) + 2
+        head = "".join(f"{label + ':':<{width}}{values[f]}\n" for label, f in HEADER.items())
+        return f"{head}{OUTPUT_MARK}\n{self.output}"
+
+    @classmethod
+    def from_text(cls, text: str, path: Path) -> Record:
+        head, mark, output = text.partition(f"\n{OUTPUT_MARK}\n")
+        values = {}
+        for line in head.splitlines():
+            label, _, value = line.partition(":")
+            values[label.strip()] = value.strip()
+        missing = [label for label in HEADER if label not in values]
+        if not mark or missing:
+            raise RecordError(
+                f"{relative(path)} is not a record (missing: {', '.join(missing) or OUTPUT_MARK})."
+                " Delete it and run `uv run pytest --refresh-records` to record it again."
+            )
+        v = {f: values[label] for label, f in HEADER.items()}
+        return cls(
+            example=v["example"],
+            database=v["database"],
+            server=v["server"],
+            python=v["python"],
+            libraries=v["libraries"],
+            recorded=v["recorded"],
+            exit_status=int(v["exit_status"]),
+            duration=float(v["duration"].removesuffix(" s")),
+            key=v["key"],
+            output=output,
+        )
+
+    def write(self) -> None:
+        """Write the file atomically: a build reading records meanwhile never sees half of it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        partial.write_text(self.to_text(), encoding="utf-8")
+        partial.replace(self.path)
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def load(example: Example, database: str) -> Record | None:
+    path = example.record_path(database)
+    return read(path) if path.exists() else None
+
+
+def read(path: Path) -> Record:
+    return _read(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(path: Path, _mtime: int) -> Record:
+    """Parsed once per version of the file: `mkdocs serve` rebuilds read it again and again."""
+    return Record.from_text(path.read_text(encoding="utf-8"), path)
+
+
+def all_record_files() -> Iterator[Path]:
+    yield from sorted(RECORDS.rglob("*.txt"))
+
+
+# -- outputs as snapshots ----------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _varying(_mtime: int) -> list[tuple[str, re.Pattern[str]]]:
+    declared = tomllib.loads(VARYING.read_text(encoding="utf-8"))
+    return [(v["what"], re.compile(v["pattern"])) for v in declared["varies"]]
+
+
+def normalized(output: str) -> str:
+    """The output with every part that varies by nature replaced by <what varies>; a pattern
+    with a group named v replaces that group only."""
+    for what, pattern in _varying(VARYING.stat().st_mtime_ns):
+
+        def placeholder(m: re.Match[str], what: str = what) -> str:
+            if "v" not in m.re.groupindex:
+                return f"<{what}>"
+            start, end = m.start("v") - m.start(), m.end("v") - m.start()
+            return f"{m[0][:start]}<{what}>{m[0][end:]}"
+
+        output = pattern.sub(placeholder, output)
+    return output
+
+
+def difference(recorded: Record, printed: str) -> str:
+    """A diff of the recorded and the new output beyond what varies; empty when they agree."""
+    before, after = normalized(recorded.output), normalized(printed)
+    if before == after:
+        return ""
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"{relative(recorded.path)} (recorded {recorded.recorded})",
+            tofile="printed now",
+        )
+    )
+
+
+# -- what a run does to its record -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mode:
+    refresh: bool = False  # write every run, whatever it printed and wherever it ran
+    check_only: bool = False  # CI: a missing or stale record fails, nothing is written
+    other_servers: bool = False  # replace a record made on another server series
+
+
+@dataclass(frozen=True)
+class Verdict:
+    write: bool
+    failure: str = ""  # why the run fails; the caller adds how to rerun it
+    note: str = ""  # what happened to the record, for the summary
+
+
+def verdict(old: Record | None, new: Record, mode: Mode) -> Verdict:
+    """What a new run does to its record, from the old record, the run and the mode.
+
+    * Same server series: the output must match, apart from what varies, even when the
+      example changed (a stale record: a new key never hides a change in behaviour).
+    * Missing or stale: written, except with ``check_only`` (CI), where it fails.
+    * Another server series: not compared, and written only with ``other_servers``.
+    """
+    path = relative(new.path)
+    if mode.refresh:
+        return Verdict(True, note=f"refreshed {path}")
+    stale = old is not None and old.key != new.key
+    age = "missing" if old is None else f"stale (recorded {old.recorded})" if stale else ""
+    if age and mode.check_only:
+        return Verdict(
+            False,
+            f"{path} is {age}: the example or the versions in uv.lock changed since, and CI "
+            "only checks records. Record it again where the servers are (the command below "
+            "without --refresh-records, or all of them: uv run pytest), then review and commit "
+            "records/. An output that changed fails there with its diff.",
+        )
+    if old is None:
+        return Verdict(True, note=f"wrote {path} (missing)")
+    if old.series != new.series:
+        verdict = "replaced" if mode.other_servers else "not compared"
+        note = f"{verdict}: {path} was recorded on {old.server}, this run on {new.server}"
+        return Verdict(mode.other_servers, note=note)
+    diff = difference(old, new.output)
+    if diff:
+        return Verdict(
+            False,
+            f"python -m {new.example} on {new.database} ({new.server}) printed something other "
+            f"than its record ({relative(VARYING)} lists what may vary):\n{diff}",
+        )
+    return Verdict(stale, note=f"wrote {path} (stale, same output)" if stale else "")
