@@ -40,6 +40,16 @@ class Database:
         return self.isolate == "file" or self.url() is not None
 
 
+# Our connections on a server, but the one asking
+COUNT_POSTGRESQL = (
+    "SELECT count(*) FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()"
+)
+COUNT_MYSQL = (
+    "SELECT count(*) FROM information_schema.PROCESSLIST "
+    "WHERE USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND ID <> CONNECTION_ID()"
+)
+POSTGRESQL_URL = "postgresql+psycopg://pooling:pooling@127.0.0.1:5432/pooling"
+MYSQL_URL = "mysql+pymysql://root:pooling@127.0.0.1:3306/pooling"
 DATABASES = {  # in the order of the tabs on the pages
     d.name: d
     for d in (
@@ -47,22 +57,12 @@ DATABASES = {  # in the order of the tabs on the pages
             "postgresql",
             "PostgreSQL",
             "TEST_POSTGRESQL_URL",
-            "postgresql+psycopg://pooling:pooling@127.0.0.1:5432/pooling",
+            POSTGRESQL_URL,
             "schema",
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE usename = current_user AND pid <> pg_backend_pid()",
+            COUNT_POSTGRESQL,
             True,
         ),
-        Database(
-            "mysql",
-            "MySQL",
-            "TEST_MYSQL_URL",
-            "mysql+pymysql://root:pooling@127.0.0.1:3306/pooling",
-            "database",
-            "SELECT count(*) FROM information_schema.PROCESSLIST "
-            "WHERE USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND ID <> CONNECTION_ID()",
-            True,
-        ),
+        Database("mysql", "MySQL", "TEST_MYSQL_URL", MYSQL_URL, "database", COUNT_MYSQL, True),
         Database("sqlite", "SQLite", "", "", "file", "", True),
         # PgBouncer in transaction mode in front of PostgreSQL: the tests start one when unset.
         # Its examples create nothing, and its connections are counted on PostgreSQL.

@@ -13,25 +13,13 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from proof.examples import RECORDS, ROOT, Example
 
 VARYING = RECORDS / "varying.toml"
 OUTPUT_MARK = "--- output ---"
-# header label -> field; the header is written in this order
-HEADER = {
-    "example": "example",
-    "database": "database",
-    "server": "server",
-    "python": "python",
-    "libraries": "libraries",
-    "recorded": "recorded",
-    "exit status": "exit_status",
-    "duration": "duration",
-    "key": "key",
-}
 
 
 class RecordError(Exception):
@@ -64,37 +52,26 @@ class Record:
         return f"{product} {'.'.join(number.split('.')[:keep])}".strip()
 
     def to_text(self) -> str:
+        """A header line per field but the output (its name, with spaces), then the output."""
         values = {**vars(self), "duration": f"{self.duration:.2f} s"}
-        width = max(map(len, HEADER)) + 2
-        head = "".join(f"{label + ':':<{width}}{values[f]}\n" for label, f in HEADER.items())
+        head = "".join(f"{name.replace('_', ' ') + ':':<13}{values[name]}\n" for name in HEADER)
         return f"{head}{OUTPUT_MARK}\n{self.output}"
 
     @classmethod
     def from_text(cls, text: str, path: Path) -> Record:
         head, mark, output = text.partition(f"\n{OUTPUT_MARK}\n")
-        values = {}
-        for line in head.splitlines():
-            label, _, value = line.partition(":")
-            values[label.strip()] = value.strip()
-        missing = [label for label in HEADER if label not in values]
+        lines = (line.partition(":") for line in head.splitlines())
+        values = {label.strip().replace(" ", "_"): value.strip() for label, _, value in lines}
+        missing = [name for name in HEADER if name not in values]
         if not mark or missing:
             raise RecordError(
                 f"{relative(path)} is not a record (missing: {', '.join(missing) or OUTPUT_MARK})."
                 " Delete it and run `uv run pytest --refresh-records` to record it again."
             )
-        v = {f: values[label] for label, f in HEADER.items()}
-        return cls(
-            example=v["example"],
-            database=v["database"],
-            server=v["server"],
-            python=v["python"],
-            libraries=v["libraries"],
-            recorded=v["recorded"],
-            exit_status=int(v["exit_status"]),
-            duration=float(v["duration"].removesuffix(" s")),
-            key=v["key"],
-            output=output,
-        )
+        values["duration"] = values["duration"].removesuffix(" s")
+        typed = {f.name: f.type for f in fields(cls)}  # "str", "int", "float"
+        convert = {"int": int, "float": float, "str": str}
+        return cls(**{n: convert[str(typed[n])](values[n]) for n in HEADER}, output=output)
 
     def write(self) -> None:
         """Write the file atomically: a build reading records meanwhile never sees half of it."""
@@ -102,6 +79,9 @@ class Record:
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         partial.write_text(self.to_text(), encoding="utf-8")
         partial.replace(self.path)
+
+
+HEADER = [f.name for f in fields(Record) if f.name != "output"]  # in the order of the file
 
 
 def relative(path: Path) -> str:

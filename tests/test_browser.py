@@ -6,6 +6,7 @@ A page that fails is saved as a screenshot in ``test-artifacts/screenshots/`` (n
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -31,6 +32,7 @@ VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 # Everything measured on one page, in the browser: a function for page.evaluate().
 MEASURE_PAGE = (Path(__file__).parent / "measure_page.js").read_text(encoding="utf-8")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+Opened = tuple[Page, list[str], list[str]]  # the page, its console errors, requests outside
 PAGES = sorted(f"/{pages.url(page.name)}" for page in pages.pages())
 
 
@@ -72,8 +74,9 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_page(browser: Browser, url: str, viewport: str) -> tuple[Page, list[str], list[str]]:
-    """The page, with the console errors and the requests outside localhost it caused."""
+@contextlib.contextmanager
+def opened(browser: Browser, url: str, viewport: str = "desktop") -> Iterator[Opened]:
+    """The page, with the console errors and the requests outside localhost it causes."""
     width, height = VIEWPORTS[viewport]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -81,17 +84,15 @@ def open_page(browser: Browser, url: str, viewport: str) -> tuple[Page, list[str
     outside: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    local = {"127.0.0.1", "localhost", None}
     page.on(
-        "request",
-        lambda r: (
-            outside.append(r.url)
-            if urlsplit(r.url).hostname not in {"127.0.0.1", "localhost", None}
-            and not r.url.startswith(("data:", "blob:"))
-            else None
-        ),
+        "request", lambda r: None if urlsplit(r.url).hostname in local else outside.append(r.url)
     )
     page.goto(url, wait_until="load")  # networkidle would wait 0.5 s more on every page
-    return page, errors, outside
+    try:
+        yield page, errors, outside
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -99,16 +100,13 @@ def open_page(browser: Browser, url: str, viewport: str) -> tuple[Page, list[str
 def test_page_reads(
     browser: Browser, base_url: str, path: str, viewport: str, pytestconfig: pytest.Config
 ) -> None:
-    page, errors, outside = open_page(browser, base_url + path, viewport)
-    try:
+    with opened(browser, base_url + path, viewport) as (page, errors, outside):
         m: dict[str, Any] = page.evaluate(MEASURE_PAGE)
         problems = page_problems(m, errors, outside, viewport)
         if problems or pytestconfig.getoption("screenshots"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             name = f"{path.strip('/') or 'index'}-{viewport}.png"
             page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-    finally:
-        page.context.close()
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px"
     fix = "See it with: uv run pytest tests/test_browser.py --screenshots"
     assert not problems, f"{where}: " + f"\n{where}: ".join(problems) + f"\n{fix}"
@@ -135,8 +133,7 @@ def page_problems(
 
 
 def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:
-    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
-    try:
+    with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         tab_sets = page.locator(".md-content .tabbed-set")
         assert tab_sets.count() >= 2, "no-pooling has several outputs in tabs"
         label = tab_sets.first.locator(".tabbed-labels > label").nth(1)
@@ -155,14 +152,11 @@ def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:
         assert selected and all(s == text for s in selected), (
             f"clicking the {text!r} tab should switch every tab set with that label: {selected}"
         )
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("query", ["QueuePool", "pool_pre_ping"])
 def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str) -> None:
-    page, errors, _ = open_page(browser, base_url + "/", "desktop")
-    try:
+    with opened(browser, base_url + "/") as (page, errors, _):
         page.locator("input.md-search__input").click()
         page.keyboard.type(query)  # keystrokes: Material searches on key events
         results = page.locator(".md-search-result__item")
@@ -181,13 +175,10 @@ def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str
             f"marked: {on_page[:10]}"
         )
         assert not errors, errors
-    finally:
-        page.context.close()
 
 
 def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
-    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
-    try:
+    with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         block = page.locator(".md-content .example-output .highlight").first
         block.hover()
@@ -199,23 +190,18 @@ def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
             f"the copy button should copy the command alone, without `$ ` or the output; "
             f"copied: {copied!r}"
         )
-    finally:
-        page.context.close()
 
 
 def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> None:
-    page, _, _ = open_page(browser, base_url + "/no-pooling/", "desktop")
-    try:
+    with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         link = page.locator(".md-content .filename a").first
         anchor = (link.get_attribute("href") or "").split("#")[1]
         link.click()
         listing = page.locator(f"#{anchor}")
         listing.wait_for(state="visible", timeout=5_000)
-        opened = listing.evaluate("el => el.closest('details')?.open ?? true")
-        assert opened, f"#{anchor}: the collapsed listing should open"
+        is_open = listing.evaluate("el => el.closest('details')?.open ?? true")
+        assert is_open, f"#{anchor}: the collapsed listing should open"
         assert listing.is_visible()
-    finally:
-        page.context.close()
 
 
 # Values typed into the sizing calculator: fits and does not, a fractional L, a rate times a
@@ -236,16 +222,7 @@ CALCULATOR_INPUTS = [
     # no load still gets a pool_size of 1: pool_size=0 would mean no limit
     {"rate": "0", "hold": "0.5", "max_overflow": "0", "reserved": "0"},
 ]
-CALCULATOR_FIELDS = (
-    "rate",
-    "hold",
-    "processes",
-    "utilisation",
-    "max_overflow",
-    "max_connections",
-    "reserved",
-    "others",
-)
+CALCULATOR_FIELDS = "rate hold processes utilisation max_overflow max_connections reserved others"
 # Values both refuse: out of a field's limits (the page's form and the program's argparse
 # types), and slots taken beyond max_connections (the page shows the program's message).
 CALCULATOR_REFUSED = [
@@ -262,13 +239,10 @@ CALCULATOR = "snippets.session_pool.sizing.calculator"
 @pytest.fixture(scope="module")
 def sizing(browser: Browser, base_url: str) -> Iterator[tuple[Page, dict[str, str], list[str]]]:
     """The sizing page, loaded once: its page, its fields' first values, its console errors."""
-    page, errors, _ = open_page(browser, base_url + "/sizing/", "desktop")
-    form = page.locator("form.sizing-calculator")
-    first = {
-        name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
-    }
-    yield page, first, errors
-    page.context.close()
+    with opened(browser, base_url + "/sizing/") as (page, errors, _):
+        form = page.locator("form.sizing-calculator")
+        fields = CALCULATOR_FIELDS.split()
+        yield page, {n: form.locator(f"input[name='{n}']").input_value() for n in fields}, errors
 
 
 def calculator(
@@ -278,10 +252,11 @@ def calculator(
     what it shows, and the program's arguments for every field's value on the page."""
     page, first, errors = sizing
     form = page.locator("form.sizing-calculator")
-    for name in CALCULATOR_FIELDS:
+    for name in CALCULATOR_FIELDS.split():
         form.locator(f"input[name='{name}']").fill(inputs.get(name, first[name]))
     values = {
-        name: form.locator(f"input[name='{name}']").input_value() for name in CALCULATOR_FIELDS
+        name: form.locator(f"input[name='{name}']").input_value()
+        for name in CALCULATOR_FIELDS.split()
     }
     shown = form.locator("output").inner_text().strip()
     assert not errors, errors
