@@ -189,7 +189,8 @@ def _run_during_build(example: Example, database: str, key: str) -> records.Reco
             run, server = runner.run_on_own_database(example, database, Path(scratch))
         if run.problem():
             raise SuperFencesException(
-                f"{run.problem()}\nwhile the site was built, on {server}. Run it by hand:  "
+                f"{run.problem()}\nwhile the site was built, on {server}, for "
+                f"{', '.join(pages.shown_on(example.module))}. Run it by hand:  "
                 f"{run.by_hand()}\nFix the example; the build shows no output of a failing example."
             )
         _ran_during_build[(example.module, database, key)] = runner.record(run, server)

@@ -174,21 +174,14 @@ def verdict(old: Record | None, new: Record, mode: Mode) -> Verdict:
     path = relative(new.path)
     if mode.refresh:
         return Verdict(True, note=f"refreshed {path}")
-    stale = old is not None and old.key != new.key
-    age = "missing" if old is None else f"stale (recorded {old.recorded})" if stale else ""
-    if age and mode.check_only:
-        return Verdict(
-            False,
-            f"{path} is {age}: the example or the versions in uv.lock changed since, and CI "
-            "only checks records. Record it again where the servers are (the command below "
-            "without --refresh-records, or all of them: uv run pytest), then review and commit "
-            "records/. An output that changed fails there with its diff.",
-        )
     if old is None:
-        return Verdict(True, note=f"wrote {path} (missing)")
+        return _unless_ci(mode, f"{path} is missing", f"wrote {path} (missing)")
+    stale = old.key != new.key
     if old.series != new.series:
         verdict = "replaced" if mode.other_servers else "not compared"
         note = f"{verdict}: {path} was recorded on {old.server}, this run on {new.server}"
+        if stale and mode.check_only:
+            return _unless_ci(mode, f"{path} is stale (recorded {old.recorded})", note)
         return Verdict(mode.other_servers, note=note)
     diff = difference(old, new.output)
     if diff:
@@ -197,4 +190,20 @@ def verdict(old: Record | None, new: Record, mode: Mode) -> Verdict:
             f"python -m {new.example} on {new.database} ({new.server}) printed something other "
             f"than its record ({relative(VARYING)} lists what may vary):\n{diff}",
         )
-    return Verdict(stale, note=f"wrote {path} (stale, same output)" if stale else "")
+    if stale:
+        return _unless_ci(
+            mode, f"{path} is stale (recorded {old.recorded})", f"wrote {path} (stale, same output)"
+        )
+    return Verdict(False)
+
+
+def _unless_ci(mode: Mode, problem: str, note: str) -> Verdict:
+    """Write the record, or with ``check_only`` (CI) fail, saying how to record it."""
+    if not mode.check_only:
+        return Verdict(True, note=note)
+    return Verdict(
+        False,
+        f"{problem}: the example or the versions in uv.lock changed since, and CI only checks "
+        "records. Record it again where the servers are (uv run pytest, without CI set), then "
+        "review and commit records/. An output that changed fails there with its diff.",
+    )

@@ -38,10 +38,11 @@ def test_example(
         new.write()
     request.node.user_properties.append(("record", verdict.note))
     if verdict.failure:
-        shown = ", ".join(pages.shown_on(example.module)) or "not shown on a page"
+        shown = ", ".join(pages.shown_on(example.module)) or "no page"
         pytest.fail(
-            f"{verdict.failure}\nIf the change is intended, re-read what the page says around "
-            f"this output ({shown}), then accept it:\n"
-            f"  uv run pytest --refresh-records '{request.node.nodeid}'",
+            f"{verdict.failure}\nShown on {shown}. Rerun just this case:\n"
+            f"  uv run pytest '{request.node.nodeid}'\n"
+            "A changed output that is intended: re-read what the page says around it, then "
+            f"accept it:\n  uv run pytest --refresh-records '{request.node.nodeid}'",
             pytrace=False,
         )
