@@ -11,7 +11,7 @@ import time
 from sqlalchemy import create_engine, event, text
 
 # --8<-- [start:naive-loop]
-QUERIES = 100
+QUERIES = 50
 
 
 def run_queries(url: str, queries: int = QUERIES) -> int:

@@ -30,9 +30,9 @@ def handle_requests(
 def main() -> None:
     # --8<-- [start:engine]
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    # The default limits, but wait 1 s for a free connection instead of the
-    # default.
-    engine = create_engine(url, pool_timeout=1)
+    # The default limits, but wait 0.1 s for a free connection instead of
+    # the default.
+    engine = create_engine(url, pool_timeout=0.1)
     # --8<-- [end:engine]
     # --8<-- [start:catch]
     kept: list[Connection] = []

@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy import Engine, create_engine, event, text
 
-QUERIES = 100
+QUERIES = 50
 
 
 def run_queries(engine: Engine, queries: int = QUERIES) -> int:

@@ -42,14 +42,24 @@ def pool_of(engine: Engine) -> QueuePool:
 # --8<-- [end:setup]
 
 
-def count_rows(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(
-            select(func.count()).select_from(notes)
-        ).scalar_one()
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    try:
+        with_engine_begin(engine)
+        print()
+        with_session(engine)
+        print()
+        failing_engine_begin(engine)
+        print()
+        print(pool_of(engine).status())
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
 
 
-def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
+def with_engine_begin(engine: Engine) -> None:
     """Checked out inside the block, checked out after it, connections idle
     in the pool after."""
     # --8<-- [start:engine-begin]
@@ -61,10 +71,17 @@ def with_engine_begin(engine: Engine) -> tuple[int, int, int]:
     # leaving the block committed the transaction and returned the connection
     # to the pool
     # --8<-- [end:engine-begin]
-    return inside, pool.checkedout(), pool.checkedin()
+    after, idle = pool.checkedout(), pool.checkedin()
+    print("with engine.begin() as conn:")
+    print(f"  checked out inside the block: {inside}")
+    print(
+        f"  checked out after the block:  {after} "
+        f"({idle} open, idle in the pool)"
+    )
+    print(f"  rows in the table:            {count_rows(engine)}")
 
 
-def with_session(engine: Engine) -> tuple[int, int, int]:
+def with_session(engine: Engine) -> None:
     """Checked out after the first statement, after commit(), and after the
     with block."""
     pool = pool_of(engine)
@@ -78,13 +95,18 @@ def with_session(engine: Engine) -> tuple[int, int, int]:
         after_commit = pool.checkedout()
     # leaving the block closed the Session: nothing of it is left checked out
     # --8<-- [end:session]
-    return inside, after_commit, pool.checkedout()
+    print("with Session(engine) as session:")
+    print(f"  checked out after the INSERT: {inside}")
+    print(f"  checked out after commit():   {after_commit}")
+    print(f"  checked out after the block:  {pool.checkedout()}")
+    print(f"  rows in the table:            {count_rows(engine)}")
 
 
-def failing_engine_begin(engine: Engine) -> tuple[str, int]:
-    """The error that left the block, and the connections still checked out
-    afterwards."""
+def failing_engine_begin(engine: Engine) -> None:
+    """The error that left the block, the connections still checked out
+    afterwards, and whether the INSERT stayed."""
     pool = pool_of(engine)
+    before = count_rows(engine)
     # --8<-- [start:begin-error]
     try:
         with engine.begin() as conn:
@@ -94,50 +116,27 @@ def failing_engine_begin(engine: Engine) -> tuple[str, int]:
         # the block rolled back, returned the connection, re-raised
         raised = f"{type(error).__module__}.{type(error).__name__}: {error}"
     # --8<-- [end:begin-error]
-    return raised, pool.checkedout()
+    after = pool.checkedout()
+    rows = count_rows(engine)
+    verdict = (
+        "the INSERT was rolled back"
+        if rows == before
+        else "the INSERT was kept"
+    )
+    print("with engine.begin() as conn:  # an exception inside the block")
+    print(f"  raised:                       {raised}")
+    print(f"  checked out after the block:  {after}")
+    print(
+        f"  rows in the table:            {rows}, "
+        f"{before} before the block: {verdict}"
+    )
 
 
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engine = create_engine(url)
-    metadata.create_all(engine)
-    try:
-        inside, after, idle = with_engine_begin(engine)
-        print("with engine.begin() as conn:")
-        print(f"  checked out inside the block: {inside}")
-        print(
-            f"  checked out after the block:  {after} "
-            f"({idle} open, idle in the pool)"
-        )
-        print(f"  rows in the table:            {count_rows(engine)}")
-        print()
-        inside, after_commit, after = with_session(engine)
-        print("with Session(engine) as session:")
-        print(f"  checked out after the INSERT: {inside}")
-        print(f"  checked out after commit():   {after_commit}")
-        print(f"  checked out after the block:  {after}")
-        print(f"  rows in the table:            {count_rows(engine)}")
-        print()
-        before = count_rows(engine)
-        raised, after = failing_engine_begin(engine)
-        rows = count_rows(engine)
-        verdict = (
-            "the INSERT was rolled back"
-            if rows == before
-            else "the INSERT was kept"
-        )
-        print("with engine.begin() as conn:  # an exception inside the block")
-        print(f"  raised:                       {raised}")
-        print(f"  checked out after the block:  {after}")
-        print(
-            f"  rows in the table:            {rows}, "
-            f"{before} before the block: {verdict}"
-        )
-        print()
-        print(pool_of(engine).status())
-    finally:
-        metadata.drop_all(engine)
-        engine.dispose()
+def count_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(notes)
+        ).scalar_one()
 
 
 if __name__ == "__main__":

@@ -112,22 +112,18 @@ def main() -> None:
     finally:
         engine.dispose()
     if budget is None:
-        print(
-            "SQLite: no server, so no max_connections to share out."
-            " Each process still has its"
-        )
-        print(
-            "own pool, and pool_size + max_overflow caps that process only;"
-            " the limit that"
-        )
-        print(
-            "matters for a SQLite file is that it takes one writer at a time."
-        )
+        print_no_server()
         return
     print(f"max_connections  = {budget.max_connections}")
     print(f"reserved         = {budget.reserved} ({budget.reserved_by})")
     print(f"for applications = {budget.usable}")
     print()
+    print_processes_that_fit(budget)
+
+
+def print_processes_that_fit(budget: Budget) -> None:
+    """For each setting: how many processes fit in the server's limit, and
+    how many fit beside the other clients connected right now."""
     print(
         f"{'pool_size + max_overflow':<26}{'processes that fit':>18}  setting"
     )
@@ -154,6 +150,18 @@ def main() -> None:
         " leaving room for "
         f"{', '.join(map(str, fit_now))} processes of these settings"
     )
+
+
+def print_no_server() -> None:
+    print(
+        "SQLite: no server, so no max_connections to share out."
+        " Each process still has its"
+    )
+    print(
+        "own pool, and pool_size + max_overflow caps that process only;"
+        " the limit that"
+    )
+    print("matters for a SQLite file is that it takes one writer at a time.")
 
 
 if __name__ == "__main__":

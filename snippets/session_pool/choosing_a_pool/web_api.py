@@ -35,6 +35,57 @@ def web_engine(url: str) -> Engine:
     # --8<-- [end:web-engine]
 
 
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engine = web_engine(url)
+    try:
+        print_burst(engine)
+        limit = server_limit(engine)
+    finally:
+        engine.dispose()
+    print_budget(limit)
+
+
+def print_budget(limit: tuple[int, int] | None) -> None:
+    """How many worker processes of this engine fit in the server's
+    `limit`: (max_connections, reserved slots), None for SQLite."""
+    # --8<-- [start:budget]
+    # pool_size + max_overflow: the most ONE process's engine opens
+    per_process = POOL_SIZE + MAX_OVERFLOW
+    print(f"one process may open up to {per_process} connections")
+    if limit is None:
+        print(
+            "SQLite: no server, so no max_connections to share "
+            "between processes"
+        )
+        return
+    max_connections, reserved = limit
+    usable = max_connections - reserved
+    print(
+        f"server: max_connections = {max_connections}, "
+        f"{usable} for ordinary users"
+    )
+    for workers in (1, 2, 4, 8):
+        total = workers * per_process
+        verdict = "fits" if total <= usable else "TOO MANY"
+        print(
+            f"  {workers} worker process(es) x {per_process} = "
+            f"{total:3}: {verdict}"
+        )
+    # --8<-- [end:budget]
+
+
+def print_burst(engine: Engine) -> None:
+    """Connections a burst opens, and those the pool keeps after it."""
+    pool = cast(QueuePool, engine.pool)
+    opened, peak = burst(engine)
+    print(
+        f"{BURST} requests at once: connections opened: {opened}, "
+        f"peak checked out: {peak}"
+    )
+    print(f"after the burst, kept open in the pool: {pool.checkedin()}")
+
+
 def burst(engine: Engine, requests: int = BURST) -> tuple[int, int]:
     """`requests` threads hold a connection at the same moment; return
     (opened, peak)."""
@@ -86,46 +137,6 @@ def server_limit(engine: Engine) -> tuple[int, int] | None:
                 conn.execute(text("SELECT @@max_connections")).scalar_one()
             ), 0
     return None
-
-
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engine = web_engine(url)
-    pool = cast(QueuePool, engine.pool)
-    try:
-        opened, peak = burst(engine)
-        print(
-            f"{BURST} requests at once: connections opened: {opened}, "
-            f"peak checked out: {peak}"
-        )
-        print(f"after the burst, kept open in the pool: {pool.checkedin()}")
-        limit = server_limit(engine)
-    finally:
-        engine.dispose()
-    # --8<-- [start:budget]
-    # pool_size + max_overflow: the most ONE process's engine opens
-    per_process = POOL_SIZE + MAX_OVERFLOW
-    print(f"one process may open up to {per_process} connections")
-    if limit is None:
-        print(
-            "SQLite: no server, so no max_connections to share "
-            "between processes"
-        )
-        return
-    max_connections, reserved = limit
-    usable = max_connections - reserved
-    print(
-        f"server: max_connections = {max_connections}, "
-        f"{usable} for ordinary users"
-    )
-    for workers in (1, 2, 4, 8):
-        total = workers * per_process
-        verdict = "fits" if total <= usable else "TOO MANY"
-        print(
-            f"  {workers} worker process(es) x {per_process} = "
-            f"{total:3}: {verdict}"
-        )
-    # --8<-- [end:budget]
 
 
 if __name__ == "__main__":

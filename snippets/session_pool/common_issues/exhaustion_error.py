@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import threading
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 from sqlalchemy.orm import sessionmaker
@@ -18,9 +19,7 @@ WORKERS = 4  # requests that really run at the same time
 
 
 def checked_out(engine: Engine) -> int:
-    pool = engine.pool
-    assert isinstance(pool, QueuePool)
-    return pool.checkedout()
+    return cast(QueuePool, engine.pool).checkedout()
 
 
 # --8<-- [start:leak]

@@ -46,6 +46,31 @@ def hourly_recycle(url: str) -> Engine:
     # --8<-- [end:hourly-recycle]
 
 
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    engines = {
+        "create_engine(url)": create_engine(url),
+        "defaults spelled out": explicit_defaults(url),
+        "the chapter's block": hourly_recycle(url),
+    }
+    facts = {label: settings(engine) for label, engine in engines.items()}
+    statuses = {
+        label: status_after_workload(engine)
+        for label, engine in engines.items()
+    }
+    for engine in engines.values():
+        engine.dispose()
+    print_settings(facts)
+    print()
+    print(
+        f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:"
+    )
+    for label, status in statuses.items():
+        print(f"  {label:<21} {status}")
+    print()
+    compare_to_first(facts, statuses)
+
+
 def settings(engine: Engine) -> dict[str, object]:
     """The settings the engine's pool really uses."""
     pool = engine.pool
@@ -74,22 +99,9 @@ def status_after_workload(engine: Engine) -> str:
     return engine.pool.status()
 
 
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engines = {
-        "create_engine(url)": create_engine(url),
-        "defaults spelled out": explicit_defaults(url),
-        "the chapter's block": hourly_recycle(url),
-    }
-    facts = {label: settings(engine) for label, engine in engines.items()}
-    statuses = {
-        label: status_after_workload(engine)
-        for label, engine in engines.items()
-    }
-    for engine in engines.values():
-        engine.dispose()
-
-    labels = list(engines)
+def print_settings(facts: dict[str, dict[str, object]]) -> None:
+    """One column per engine, one row per setting."""
+    labels = list(facts)
     print(
         f"{'setting':<15}"
         + "".join(f"{label:<23}" for label in labels).rstrip()
@@ -99,15 +111,14 @@ def main() -> None:
             f"{name:<15}"
             + "".join(f"{facts[lb][name]!s:<23}" for lb in labels).rstrip()
         )
-    print()
-    print(
-        f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:"
-    )
-    for label in labels:
-        print(f"  {label:<21} {statuses[label]}")
-    print()
-    reference = labels[0]
-    for label in labels[1:]:
+
+
+def compare_to_first(
+    facts: dict[str, dict[str, object]], statuses: dict[str, str]
+) -> None:
+    """Each engine's settings and status, compared with the first one's."""
+    reference, *others = facts
+    for label in others:
         differences = [
             f"{name} {facts[label][name]} instead of {facts[reference][name]}"
             for name in facts[reference]

@@ -24,6 +24,65 @@ from sqlalchemy.pool import NullPool, QueuePool
 SETTLE = 0.3  # seconds for the server to notice a closed connection
 
 
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    if make_url(url).get_backend_name() == "sqlite":
+        print(
+            "This example counts sessions on a server: set DATABASE_URL to one."
+        )
+        return
+    gc.disable()  # collect garbage only when this program says so, below
+    # --8<-- [start:outside]
+    engine: Engine = create_engine(
+        url, pool_size=1, max_overflow=0, pool_timeout=0.5
+    )
+    first = engine.connect()
+    first.detach()  # its connection leaves the pool, open: the pool forgets it
+    after_detach = cast(QueuePool, engine.pool).checkedout()
+    second = engine.connect()  # the pool's one connection, checked out
+    engine.dispose()  # a new, empty pool; `second` is still checked out
+    third = engine.connect()  # the new pool's one connection
+    new_pool = cast(QueuePool, engine.pool).checkedout()
+    # --8<-- [end:outside]
+    held = [first, second, third]
+    print_pool_counts(after_detach, new_pool)
+    close_and_watch(url, engine, held)
+    gc.enable()
+
+
+def print_pool_counts(after_detach: int, new_pool: int) -> None:
+    print("create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)")
+    print(
+        "  first, checked out then detach()ed: "
+        f"the pool counts {after_detach} checked out"
+    )
+    print("  second, checked out; engine.dispose() while it is")
+    print(
+        "  third, from the new pool: "
+        f"the new pool counts {new_pool} checked out"
+    )
+
+
+def close_and_watch(url: str, engine: Engine, held: list[Connection]) -> None:
+    """Close the three connections, dispose of the engine, and ask the
+    server how many of their sessions are still open, before and after the
+    garbage collector runs."""
+    ids = [session_id(conn) for conn in held]
+    print(
+        f"sessions of this program open on the server: {still_open(url, ids)}"
+    )
+    for conn in held:
+        conn.close()
+    engine.dispose()
+    print(
+        "after closing all three and engine.dispose(): "
+        f"{settled(url, ids)} still open"
+    )
+    print(f"  of which second's: {still_open(url, ids[1:2])}")
+    gc.collect()  # second went back to the replaced pool: freed with it
+    print(f"after the garbage collector ran: {settled(url, ids)}")
+
+
 def session_id(conn: Connection) -> int:
     if conn.dialect.name == "postgresql":
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
@@ -53,54 +112,6 @@ def settled(url: str, ids: list[int]) -> int:
         if now == before:
             return now
         before = now
-
-
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    if make_url(url).get_backend_name() == "sqlite":
-        print(
-            "This example counts sessions on a server: set DATABASE_URL to one."
-        )
-        return
-    gc.disable()  # collect garbage only when this program says so, below
-    # --8<-- [start:outside]
-    engine: Engine = create_engine(
-        url, pool_size=1, max_overflow=0, pool_timeout=0.5
-    )
-    first = engine.connect()
-    first.detach()  # its connection leaves the pool, open: the pool forgets it
-    after_detach = cast(QueuePool, engine.pool).checkedout()
-    second = engine.connect()  # the pool's one connection, checked out
-    engine.dispose()  # a new, empty pool; `second` is still checked out
-    third = engine.connect()  # the new pool's one connection
-    new_pool = cast(QueuePool, engine.pool).checkedout()
-    # --8<-- [end:outside]
-    held = [first, second, third]
-    ids = [session_id(conn) for conn in held]
-    print("create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)")
-    print(
-        "  first, checked out then detach()ed: "
-        f"the pool counts {after_detach} checked out"
-    )
-    print("  second, checked out; engine.dispose() while it is")
-    print(
-        "  third, from the new pool: "
-        f"the new pool counts {new_pool} checked out"
-    )
-    print(
-        f"sessions of this program open on the server: {still_open(url, ids)}"
-    )
-    for conn in held:
-        conn.close()
-    engine.dispose()
-    print(
-        "after closing all three and engine.dispose(): "
-        f"{settled(url, ids)} still open"
-    )
-    print(f"  of which second's: {still_open(url, ids[1:2])}")
-    gc.collect()  # second went back to the replaced pool: freed with it
-    print(f"after the garbage collector ran: {settled(url, ids)}")
-    gc.enable()
 
 
 if __name__ == "__main__":

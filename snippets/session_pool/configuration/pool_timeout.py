@@ -76,6 +76,58 @@ def which_except_catches(engine: Engine) -> str:
     return "nothing: the checkout succeeded"
 
 
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # --8<-- [start:two-timeouts]
+    # API - fail fast
+    api = one_connection_engine(url, timeout=API_TIMEOUT)
+    # Batch job - wait longer
+    batch = one_connection_engine(url, timeout=BATCH_TIMEOUT)
+    # --8<-- [end:two-timeouts]
+    print(f"Another caller holds the pool's only connection for {HOLD} s.")
+    report_wait("API", api, API_TIMEOUT)
+    report_wait("batch job", batch, BATCH_TIMEOUT)
+    print(f"A refused checkout is caught by: {which_except_catches(api)}")
+    slow_query(api)
+    api.dispose()
+    batch.dispose()
+
+
+def report_wait(label: str, engine: Engine, seconds: float) -> None:
+    """How long a checkout waited while another caller held the only
+    connection, and what it raised if it gave up."""
+    waited, error = wait_while_busy(engine, HOLD)
+    timeout = f"pool_timeout={seconds}"
+    if error is None:
+        print(f"{label}, {timeout}: got a connection after {waited:.2f} s")
+        return
+    print(f"{label}, {timeout}: gave up after {waited:.2f} s")
+    print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
+    builtin = isinstance(error, TimeoutError)
+    print(
+        "  isinstance(error, TimeoutError), the builtin TimeoutError: "
+        f"{builtin}"
+    )
+    bases = " -> ".join(
+        f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1]
+    )
+    print(f"  its classes: {bases}")
+
+
+def slow_query(api: Engine) -> None:
+    """A query that runs longer than the engine's pool_timeout."""
+    start = time.perf_counter()
+    with api.connect() as conn:
+        sleep_on_server(conn, SLOW_QUERY)
+    elapsed = time.perf_counter() - start
+    print(
+        f"A {SLOW_QUERY} s query on the pool_timeout={API_TIMEOUT} engine "
+        f"finished normally in {elapsed:.2f} s"
+    )
+    outlived = elapsed > API_TIMEOUT
+    print(f"  it ran longer than pool_timeout, without an error: {outlived}")
+
+
 def sleep_on_server(conn: Connection, seconds: float) -> None:
     """Run a query that takes `seconds`."""
     if conn.dialect.name == "postgresql":
@@ -87,51 +139,6 @@ def sleep_on_server(conn: Connection, seconds: float) -> None:
         sqlite_connection = cast(sqlite3.Connection, driver)
         sqlite_connection.create_function("sleep", 1, time.sleep)
         conn.execute(text("SELECT sleep(:s)"), {"s": seconds})
-
-
-def main() -> None:
-    url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    # --8<-- [start:two-timeouts]
-    # API - fail fast
-    api = one_connection_engine(url, timeout=API_TIMEOUT)
-    # Batch job - wait longer
-    batch = one_connection_engine(url, timeout=BATCH_TIMEOUT)
-    # --8<-- [end:two-timeouts]
-    print(f"Another caller holds the pool's only connection for {HOLD} s.")
-    for label, engine, seconds in (
-        ("API", api, API_TIMEOUT),
-        ("batch job", batch, BATCH_TIMEOUT),
-    ):
-        waited, error = wait_while_busy(engine, HOLD)
-        timeout = f"pool_timeout={seconds}"
-        if error is None:
-            print(f"{label}, {timeout}: got a connection after {waited:.2f} s")
-        else:
-            print(f"{label}, {timeout}: gave up after {waited:.2f} s")
-            print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
-            builtin = isinstance(error, TimeoutError)
-            print(
-                "  isinstance(error, TimeoutError), the builtin TimeoutError: "
-                f"{builtin}"
-            )
-            bases = " -> ".join(
-                f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1]
-            )
-            print(f"  its classes: {bases}")
-    print(f"A refused checkout is caught by: {which_except_catches(api)}")
-
-    start = time.perf_counter()
-    with api.connect() as conn:
-        sleep_on_server(conn, SLOW_QUERY)
-    elapsed = time.perf_counter() - start
-    print(
-        f"A {SLOW_QUERY} s query on the pool_timeout={API_TIMEOUT} engine "
-        f"finished normally in {elapsed:.2f} s"
-    )
-    outlived = elapsed > API_TIMEOUT
-    print(f"  it ran longer than pool_timeout, without an error: {outlived}")
-    api.dispose()
-    batch.dispose()
 
 
 if __name__ == "__main__":

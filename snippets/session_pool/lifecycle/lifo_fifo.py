@@ -114,19 +114,22 @@ def main() -> None:
     for lifo, engine, ids, (_, settings), sessions in zip(
         orders, engines, pooled, filled, used, strict=True
     ):
-        print(
-            f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
-            "one request at a time"
-        )
-        print(f"  each pooled session: {', '.join(sorted(settings))}")
-        print(
-            f"  pooled connections that served requests: {len(sessions & ids)}"
-        )
-        print(
-            "  pooled connections still open on the server: "
-            f"{len(on_server & ids)}"
-        )
+        report(lifo, settings, sessions & ids, on_server & ids)
         engine.dispose()
+
+
+def report(
+    lifo: bool, settings: set[str], served: set[int], still_open: set[int]
+) -> None:
+    """What one pool's connections did: which of them served requests, and
+    which the server still keeps open."""
+    print(
+        f"pool_use_lifo={lifo}: {POOLED} pooled connections, "
+        "one request at a time"
+    )
+    print(f"  each pooled session: {', '.join(sorted(settings))}")
+    print(f"  pooled connections that served requests: {len(served)}")
+    print(f"  pooled connections still open on the server: {len(still_open)}")
 
 
 if __name__ == "__main__":

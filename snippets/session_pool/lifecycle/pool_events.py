@@ -116,7 +116,20 @@ def main() -> None:
     log_events(engine, log)
     meter = HoldMeter()
     meter.attach(engine)
+    lend_and_invalidate(engine, log)
+    print("pool events, in order:")
+    print("".join(f"  {line}\n" for line in log), end="")
+    forget_a_connection(engine, meter)
+    print(
+        f"checkouts measured: {len(meter.held)}, "
+        f"longest held: {max(meter.held):.2f} s"
+    )
+    engine.dispose()
 
+
+def lend_and_invalidate(engine: Engine, log: list[str]) -> None:
+    """Lend a connection twice, soft-invalidate it, then invalidate the one
+    that replaces it."""
     with engine.connect() as conn:  # a new connection, lent and returned
         conn.execute(text("SELECT 1"))
     with engine.connect() as conn:  # the same one again
@@ -129,9 +142,10 @@ def main() -> None:
         )
     with engine.connect() as conn:  # so this checkout opens a new one
         conn.invalidate()  # and this closes it at once
-    print("pool events, in order:")
-    print("".join(f"  {line}\n" for line in log), end="")
 
+
+def forget_a_connection(engine: Engine, meter: HoldMeter) -> None:
+    """Keep a connection checked out too long; the meter says where."""
     # --8<-- [start:leak]
     forgotten = engine.connect()  # checked out, and not given back in time
     time.sleep(HELD_TOO_LONG * 2)
@@ -141,11 +155,6 @@ def main() -> None:
         )
     # --8<-- [end:leak]
     forgotten.close()
-    print(
-        f"checkouts measured: {len(meter.held)}, "
-        f"longest held: {max(meter.held):.2f} s"
-    )
-    engine.dispose()
 
 
 if __name__ == "__main__":

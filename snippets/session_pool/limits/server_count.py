@@ -61,17 +61,6 @@ def tracked_engine(url: str) -> tuple[Engine, set[int]]:
     return engine, ours
 
 
-def settled_count(admin: Connection, ours: set[int], expected: int) -> int:
-    """Our sessions on the server, counted again until there are no more
-    than `expected`, for up to SETTLE seconds."""
-    deadline = time.monotonic() + SETTLE
-    count = count_sessions(admin, ours)
-    while count > expected and time.monotonic() < deadline:
-        time.sleep(0.01)
-        count = count_sessions(admin, ours)
-    return count
-
-
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     if make_url(url).get_backend_name() == "sqlite":
@@ -82,6 +71,17 @@ def main() -> None:
     admin_engine = create_engine(
         url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
     )
+    try:
+        share_one_engine(engine, admin_engine, ours)
+    finally:
+        engine.dispose()
+        admin_engine.dispose()
+
+
+def share_one_engine(
+    engine: Engine, admin_engine: Engine, ours: set[int]
+) -> None:
+    """Threads share `engine` while the server counts our sessions."""
     counts: list[int] = []
     done = threading.Event()
 
@@ -108,25 +108,46 @@ def main() -> None:
         done.set()
         sampler.join()
         # --8<-- [end:threads]
-        # the server ends a session a moment after its client closes it:
-        # the overflow connection, closed at its checkin, then the pool's
-        open_in_pool = settled_count(admin, ours, POOL_SIZE)
-        engine.dispose()
-        after_dispose = settled_count(admin, ours, 0)
-    admin_engine.dispose()
+        open_in_pool, after_dispose = close_and_count(engine, admin, ours)
+    print_counts(max(counts), open_in_pool, after_dispose)
 
+
+def close_and_count(
+    engine: Engine, admin: Connection, ours: set[int]
+) -> tuple[int, int]:
+    """Our sessions on the server once the threads are done, and once
+    engine.dispose() closed the pool's connections."""
+    # the server ends a session a moment after its client closes it:
+    # the overflow connection, closed at its checkin, then the pool's
+    open_in_pool = settled_count(admin, ours, POOL_SIZE)
+    engine.dispose()
+    return open_in_pool, settled_count(admin, ours, 0)
+
+
+def print_counts(peak: int, open_in_pool: int, after_dispose: int) -> None:
     limit = POOL_SIZE + MAX_OVERFLOW
     print(
         f"{THREADS} threads x {CHECKOUTS_PER_THREAD} checkouts, one engine: "
         f"pool_size={POOL_SIZE} + max_overflow={MAX_OVERFLOW} = {limit}"
     )
-    print(f"server's count of our sessions during the run: peak {max(counts)}")
-    print(f"peak <= pool_size + max_overflow: {max(counts) <= limit}")
+    print(f"server's count of our sessions during the run: peak {peak}")
+    print(f"peak <= pool_size + max_overflow: {peak <= limit}")
     print(
         f"after the threads, kept open by the pool, within {SETTLE} s: "
         f"{open_in_pool}"
     )
     print(f"after engine.dispose(), within {SETTLE} s: {after_dispose}")
+
+
+def settled_count(admin: Connection, ours: set[int], expected: int) -> int:
+    """Our sessions on the server, counted again until there are no more
+    than `expected`, for up to SETTLE seconds."""
+    deadline = time.monotonic() + SETTLE
+    count = count_sessions(admin, ours)
+    while count > expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+        count = count_sessions(admin, ours)
+    return count
 
 
 if __name__ == "__main__":

@@ -67,20 +67,6 @@ def count_open_connections(engine: Engine) -> list[int]:
     # --8<-- [end:really-open]
 
 
-def row(label: str, engine: Engine, open_now: list[int]) -> str:
-    c = pool_counters(engine)
-    return (
-        f"{label:<30}{c['size']:>4}{c['checkedout']:>11}{c['overflow']:>9}"
-        f"{c['checkedin']:>10}{overflow_in_use(c):>9}{open_now[0]:>6}"
-    )
-
-
-def return_line(method: str) -> str:
-    """The return statement of a QueuePool method, from the installed source."""
-    source = inspect.getsource(getattr(QueuePool, method))
-    return next(ln.strip() for ln in source.splitlines() if "return" in ln)
-
-
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
@@ -93,9 +79,21 @@ def main() -> None:
         f"{'state':<30}{'size':>4}{'checkedout':>11}{'overflow':>9}"
         f"{'checkedin':>10}{'in use':>9}{'open':>6}"
     )
-    held: list[Connection] = []
     try:
         print(row("new engine, nothing opened", engine, open_now))
+        check_out_to_the_limit(engine, open_now)
+        invalidate_one(engine, open_now)
+    finally:
+        engine.dispose()
+    print(row("after engine.dispose()", engine, open_now))
+    print_counter_sources()
+
+
+def check_out_to_the_limit(engine: Engine, open_now: list[int]) -> None:
+    """Check out and keep connections up to pool_size + max_overflow, then
+    return them all."""
+    held: list[Connection] = []
+    try:
         # --8<-- [start:check-out]
         for n in range(1, POOL_SIZE + MAX_OVERFLOW + 1):
             conn = engine.connect()
@@ -103,20 +101,22 @@ def main() -> None:
             held.append(conn)  # keep it checked out
             print(row(f"{n} checked out", engine, open_now))
         # --8<-- [end:check-out]
-        for conn in held:
-            conn.close()
-        held.clear()
-        print(row("all returned", engine, open_now))
-        # --8<-- [start:invalidate]
-        with engine.connect() as conn:
-            conn.invalidate()  # closes its DBAPI connection; the slot stays
-        # --8<-- [end:invalidate]
-        print(row("one invalidated, returned", engine, open_now))
     finally:
         for conn in held:
             conn.close()
-        engine.dispose()
-    print(row("after engine.dispose()", engine, open_now))
+    print(row("all returned", engine, open_now))
+
+
+def invalidate_one(engine: Engine, open_now: list[int]) -> None:
+    """Invalidate a connection, then give it back."""
+    # --8<-- [start:invalidate]
+    with engine.connect() as conn:
+        conn.invalidate()  # closes its DBAPI connection; the slot stays
+    # --8<-- [end:invalidate]
+    print(row("one invalidated, returned", engine, open_now))
+
+
+def print_counter_sources() -> None:
     print(
         "\nin use: overflow connections in use; open: DBAPI connections open,"
     )
@@ -124,6 +124,20 @@ def main() -> None:
     print("from the installed source:")
     for method in ("size", "checkedin", "overflow", "checkedout"):
         print(f"  {method + '():':<14}{return_line(method)}")
+
+
+def row(label: str, engine: Engine, open_now: list[int]) -> str:
+    c = pool_counters(engine)
+    return (
+        f"{label:<30}{c['size']:>4}{c['checkedout']:>11}{c['overflow']:>9}"
+        f"{c['checkedin']:>10}{overflow_in_use(c):>9}{open_now[0]:>6}"
+    )
+
+
+def return_line(method: str) -> str:
+    """The return statement of a QueuePool method, from the installed source."""
+    source = inspect.getsource(getattr(QueuePool, method))
+    return next(ln.strip() for ln in source.splitlines() if "return" in ln)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
 
 # --8<-- [start:web-app-settings]
 # The chapter's settings for a web app. Every limit here is PER PROCESS:
@@ -209,9 +208,7 @@ def within_capacity(url: str) -> None:
             f"  most connections checked out at once: {watch.peak}"
             f" (limit {limit})"
         )
-        pool = engine.pool
-        assert isinstance(pool, QueuePool)
-        print(f"  after the load: {pool.status()}")
+        print(f"  after the load: {engine.pool.status()}")
     finally:
         engine.dispose()
 

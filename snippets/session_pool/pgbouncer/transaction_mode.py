@@ -10,7 +10,6 @@ transaction. The program also reads PgBouncer's admin console (the database
 
 # databases: pgbouncer
 
-import inspect
 import os
 import statistics
 import threading
@@ -47,19 +46,6 @@ def show(admin: psycopg.Connection[Any], what: str) -> list[dict[str, Any]]:
     cursor = admin.execute(f"SHOW {what}")
     names = [column.name for column in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def psycopg_on_pgbouncer() -> str:
-    """What the installed psycopg's source says of PgBouncer and prepared
-    statements (a private method's docstring: it may move)."""
-    from psycopg._connection_base import BaseConnection
-
-    docstring = inspect.getdoc(BaseConnection._deallocate) or ""
-    return "\n".join(
-        f"  psycopg: {line}"
-        for line in docstring.split("\n\n")[-1].splitlines()
-        if "PgBouncer" in docstring
-    )
 
 
 # --8<-- [start:two-clients]
@@ -201,7 +187,6 @@ def main() -> None:
     print(
         f"psycopg {psycopg.__version__}, libpq {libpq // 10000}.{libpq % 10000}"
     )
-    print(psycopg_on_pgbouncer())
     print()
     prepared_statements(url)
     print()
