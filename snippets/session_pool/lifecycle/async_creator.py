@@ -15,7 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiomysql  # type: ignore[import-untyped]  # it ships no type hints
+import aiomysql
 import aiosqlite
 import psycopg
 from sqlalchemy import URL, make_url, text
