@@ -164,18 +164,31 @@ def record_mode(pytestconfig: pytest.Config) -> records.Mode:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as ``mkdocs build --strict`` makes it from the records (no example runs), built
-    once per test process, from a scratch folder as `mkdocs build -f` from anywhere would."""
-    site = tmp_path_factory.mktemp("built") / "site"
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
-    command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
-    done = subprocess.run(
-        [sys.executable, "-m", *command], cwd=site.parent, env=env, capture_output=True, text=True
-    )
-    if done.returncode != 0:
+    """The site as ``mkdocs build --strict`` makes it from the records (no example runs), from
+    a scratch folder as `mkdocs build -f` from anywhere would. Built once per run: the first
+    test process to ask builds it, in the folder that xdist's workers share; the others wait."""
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
+    site, log = shared / "site", shared / "site.log"
+    try:
+        (shared / "site.lock").mkdir()  # atomic: exactly one process gets to build
+    except FileExistsError:
+        deadline = time.monotonic() + 300
+        while not log.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    else:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
+        command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
+        done = subprocess.run(
+            [sys.executable, "-m", *command], cwd=shared, env=env, capture_output=True, text=True
+        )
+        log.with_suffix(".tmp").write_text(f"{done.returncode}\n{done.stderr}")
+        log.with_suffix(".tmp").replace(log)
+    returncode, _, stderr = log.read_text().partition("\n")
+    if returncode != "0":
         pytest.fail(
-            f"mkdocs build --strict failed:\n{done.stderr[-4000:]}\n"
+            f"mkdocs build --strict failed:\n{stderr[-4000:]}\n"
             "Reproduce with:  uv run mkdocs build --strict",
             pytrace=False,
         )

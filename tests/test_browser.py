@@ -168,7 +168,7 @@ def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str
         # a section's result carries the query to the page (?h=...), which marks it there
         section = page.locator(f".md-search-result__link[href*='h={query.lower()}#']").first
         section.click()
-        page.wait_for_load_state("networkidle")
+        page.locator(".md-content mark").first.wait_for(timeout=10_000)  # marked by script
         on_page = page.locator(".md-content mark").all_inner_texts()
         assert any(query.lower() == m.lower() for m in on_page), (
             f"search for {query!r}: the page opened from the results should highlight it; "
