@@ -22,7 +22,7 @@ import markdown
 from mkdocs.config import load_config
 from pymdownx.snippets import SnippetMissingError
 
-from proof.examples import ROOT, Example
+from proof.examples import ROOT
 
 DOCS = ROOT / "docs"
 # `--8<-- "file"` or `--8<-- "file:section"`, the one pattern for an include line
@@ -42,10 +42,6 @@ class PageError(Exception):
 class Include:
     file: str
     section: str | None  # a named section: a slice of the file
-
-    @property
-    def example(self) -> Example | None:
-        return Example.of_file(self.file) if self.file.startswith("snippets/") else None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from proof import fences, pages, records
-from proof.examples import ROOT, SNIPPETS, examples
+from proof.examples import ROOT, SNIPPETS, Example, examples
 
 # Programs shown on pages that are not examples, and the test that runs them.
 RUN_BY_OWN_TEST = {
@@ -46,7 +46,7 @@ def shown_code_runs() -> list[str]:
     for block in pages.all_blocks():
         if block.category in {"slice", "listing"}:
             for include in block.includes:
-                module = include.file.removesuffix(".py").replace("/", ".")
+                module = Example.of_file(include.file).module
                 if include.file.endswith(".py") and module not in runnable:
                     found.append(
                         f"{block.where}: {include.file} is shown, but no test runs it (only "
