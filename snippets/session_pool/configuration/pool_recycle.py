@@ -100,9 +100,10 @@ def watch_connections(engine: Engine) -> Tally:
     def on_close(_dbapi: object, record: ConnectionPoolEntry) -> None:
         now = time.monotonic()
         tally.closed += 1
-        age = now - record.info["opened"]
-        idle = now - record.info["returned"]
-        tally.closed_ones.append((record.info["id"], age, idle))
+        if "returned" in record.info:  # not one that failed at its checkout
+            age = now - record.info["opened"]
+            idle = now - record.info["returned"]
+            tally.closed_ones.append((record.info["id"], age, idle))
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "checkin", on_checkin)

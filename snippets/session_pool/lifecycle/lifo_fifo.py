@@ -75,18 +75,20 @@ def fill(engine: Engine) -> tuple[list[int], set[str]]:
 def light_traffic(
     engines: list[Engine], pooled: list[set[int]], watch: Connection
 ) -> list[set[int]]:
-    """One request at a time to each engine, until the server has closed
-    every pooled session that served none (after IDLE_TIMEOUT s idle); the
-    sessions that served each engine's requests."""
+    """One request at a time to each engine, at least POOLED each, until
+    the server has closed every pooled session that served none (after
+    IDLE_TIMEOUT s idle); the sessions that served each engine's requests."""
     used: list[set[int]] = [set() for _ in engines]
     deadline = time.monotonic() + 10 * IDLE_TIMEOUT  # a safety net
+    requests = 0
     while time.monotonic() < deadline:
         for engine, sessions in zip(engines, used, strict=True):
             with engine.connect() as conn:
                 sessions.add(session_id(conn))
+        requests += 1
         on_server = open_sessions(watch)
         idle = [i - s for i, s in zip(pooled, used, strict=True)]
-        if not set().union(*idle) & on_server:
+        if requests >= POOLED and not set().union(*idle) & on_server:
             break
     return used
 

@@ -43,14 +43,17 @@ def check_pool_health(engine: Engine) -> dict[str, int | str]:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
-    engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
+    engine = create_engine(url)
+    # an engine of its own: no other checkout can find a connection that old
+    recycling = create_engine(url, pool_recycle=RECYCLE_SECONDS)
     try:
         info_without_a_handler(engine)
-        info_with_a_handler(engine)
+        info_with_a_handler(engine, recycling)
         debug_one_checkout(engine)
         health_of_three_pools(url, engine)
     finally:
         engine.dispose()
+        recycling.dispose()
 
 
 def info_without_a_handler(engine: Engine) -> None:
@@ -65,7 +68,7 @@ def info_without_a_handler(engine: Engine) -> None:
     )
 
 
-def info_with_a_handler(engine: Engine) -> None:
+def info_with_a_handler(engine: Engine, recycling: Engine) -> None:
     print("2. level INFO, with a handler: invalidations and recycles")
     # --8<-- [start:logging-setup]
     logging.basicConfig(  # a handler; without one nothing is printed
@@ -77,11 +80,13 @@ def info_with_a_handler(engine: Engine) -> None:
     logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
     # --8<-- [end:logging-setup]
     invalidate_one(engine)
-    recycle_one(engine)
+    recycle_one(recycling)
 
 
 def debug_one_checkout(engine: Engine) -> None:
     print("3. level DEBUG, one checkout and checkin:")
+    with engine.connect():  # a pooled connection, opened before DEBUG
+        pass
     # --8<-- [start:debug]
     logging.getLogger("sqlalchemy.pool").setLevel(logging.DEBUG)
     # --8<-- [end:debug]
