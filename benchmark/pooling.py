@@ -1,6 +1,6 @@
 """What a checkout costs, per database: one command, every backend.
 
-Run it:  uv run python -m benchmark.pooling
+Run it:  uv run --group bench python -m benchmark.pooling
 
 The servers are those of the tests: TEST_POSTGRESQL_URL and TEST_MYSQL_URL
 (unset: that backend is left out, and the results say so); SQLite is a file
@@ -234,7 +234,7 @@ def main() -> int:
             }
     results = {
         "made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "uv run python -m benchmark.pooling"
+        "command": "uv run --group bench python -m benchmark.pooling"
         + (" --quick" if args.quick else ""),
         "rounds": args.rounds,
         "quick": args.quick,

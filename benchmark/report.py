@@ -2,7 +2,7 @@
 (benchmark/results.json).
 
 Regenerate both from the committed results without measuring again:
-    uv run python -m benchmark.report
+    uv run --group bench python -m benchmark.report
 """
 
 from __future__ import annotations

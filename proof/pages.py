@@ -5,7 +5,7 @@ every expanded line knows the page line it came from. Every fenced block falls i
 
 * ``slice``: a python block cut from named sections of example files;
 * ``listing``: a python block showing whole example files;
-* ``command``: ``$ [VAR=value] [uv run] python -m module`` lines, in a console block;
+* ``command``: ``$ [VAR=value] [uv run [--group name]] python -m module`` lines, in a console block;
 * ``output``: an ```` ```output ```` or ```` ```verified-on ```` fence, filled from records;
 * ``shown``: anything else. The policy (``proof.policy``) says which of those may be there.
 """
@@ -28,9 +28,11 @@ DOCS = ROOT / "docs"
 # `--8<-- "file"` or `--8<-- "file:section"`, the one pattern for an include line
 INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<file>[^"':]+)(?::(?P<section>[^"']+))?\1\s*$""")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-# `python -m module`, maybe after `uv run` and environment variables (`DATABASE_URL=...`)
+# `python -m module`, maybe after `uv run [--group name]` and environment variables
+# (`DATABASE_URL=...`)
 MODULE_COMMAND = re.compile(
-    r"^(?:[A-Z_]+=\S+ )*(?:uv run )?python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
+    r"^(?:[A-Z_]+=\S+ )*(?:uv run (?:--group [\w-]+ )*)?"
+    r"python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
 )
 
 

@@ -271,6 +271,40 @@ def quotations_verbatim() -> list[str]:
     return found
 
 
+# -- corrections of the chapter ---------------------------------------------------------
+
+# `!!! type "title"`, `??? type "title"`, `???+ type "title"`: an admonition and its title
+ADMONITION = re.compile(
+    r'^\s*(?P<syntax>!!!|\?\?\?\+?) *(?P<type>[\w-]+)(?: +"(?P<title>.*)")?\s*$'
+)
+HEADING = re.compile(r"^#{1,6} ")
+
+
+def chapter_notes() -> list[str]:
+    """A correction of the chapter is a collapsed `??? chapter "The chapter says ..."` note,
+    and it follows the section's own advice: it is never the first thing under a heading."""
+    found = []
+    for path in pages.pages():
+        before = ""  # the last non-blank line before this one
+        for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            m = ADMONITION.match(line)
+            where = f"docs/{path.name}:{n}"
+            if m and (m["title"] or "").startswith("The chapter says"):
+                if (m["syntax"], m["type"]) != ("???", "chapter"):
+                    found.append(
+                        f"{where}: a correction of the chapter is a collapsed note, "
+                        f'`??? chapter "{m["title"]}"`, not `{m["syntax"]} {m["type"]}`.'
+                    )
+                if HEADING.match(before):
+                    found.append(
+                        f"{where}: the note on the chapter comes first under `{before}`. Lead the "
+                        "section with what to do, then the evidence; the note follows them."
+                    )
+            if line.strip():
+                before = line
+    return found
+
+
 RULES: dict[str, Callable[[], list[str]]] = {
     "typed-code": typed_code,
     "shown-code-runs": shown_code_runs,
@@ -279,4 +313,5 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "names-defined": names_defined,
     "quotations-verbatim": quotations_verbatim,
     "no-orphan-records": no_orphan_records,
+    "chapter-notes": chapter_notes,
 }

@@ -5,12 +5,14 @@ Run it:  uv run python scripts/measure_budgets.py [--ref HEAD] [--repeat 3] [--o
 * build:    ``uv run mkdocs build --strict``, with no database variables set;
 * serve:    ``uv run mkdocs serve``: seconds from saving a page's prose, and an example, to the
             reload;
-* pytest:   ``uv run pytest`` with the servers of TEST_POSTGRESQL_URL / TEST_MYSQL_URL, as CI;
+* pytest:   ``uv run --group dev pytest`` with the servers of TEST_POSTGRESQL_URL /
+            TEST_MYSQL_URL, as CI;
 * examples: every example on every database, each on a database of its own (budget 3 s);
 * lines:    lines of Python outside snippets/ and benchmark/ (budget 2,000).
 
-Each measurement clones the repository at --ref into a scratch folder and runs ``uv sync``
-there (not timed). Budgets are reported, not asserted: the machine's load decides too much.
+Each measurement clones the repository at --ref into a scratch folder and runs
+``uv sync --group dev`` there (not timed). Budgets are reported, not asserted: the machine's
+load decides too much.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def measure_build(work: Path) -> dict[str, float]:
 
 
 def measure_pytest(work: Path) -> dict[str, float]:
-    return {"pytest, every database (s)": timed("uv run pytest -q", work, servers=True)}
+    return {"pytest, every database (s)": timed("uv run --group dev pytest -q", work, servers=True)}
 
 
 def measure_serve(work: Path) -> dict[str, float]:
@@ -151,7 +153,7 @@ def main() -> None:
                 work = Path(scratch) / "clone"
                 subprocess.run(["git", "clone", "-q", str(ROOT), str(work)], check=True)
                 subprocess.run(["git", "-C", str(work), "checkout", "-q", args.ref], check=True)
-                subprocess.run(["uv", "sync", "-q"], cwd=work, check=True)
+                subprocess.run(["uv", "sync", "-q", "--group", "dev"], cwd=work, check=True)
                 for label, value in MEASURES[name](work).items():
                     results.setdefault(label, []).append(value)
                     print(f"{label}: {value:.2f}", file=sys.stderr, flush=True)

@@ -5,7 +5,8 @@ hides such races. This starts BUSY processes that spin (six by default, for two 
 ``pytest tests/test_examples.py --check-records`` ROUNDS times with the servers of the
 environment (TEST_POSTGRESQL_URL, TEST_MYSQL_URL), and stops the busy processes::
 
-    TEST_POSTGRESQL_URL=... TEST_MYSQL_URL=... uv run python scripts/under_load.py --rounds 3
+    TEST_POSTGRESQL_URL=... TEST_MYSQL_URL=... \
+        uv run --group dev python scripts/under_load.py --rounds 3
 
 It prints each round's failed cases (their diffs are in test-artifacts/under-load/) and exits
 non-zero if any round had one.

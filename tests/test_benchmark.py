@@ -42,7 +42,7 @@ def test_benchmark_runs_on_every_backend(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, (
         f"the benchmark failed:\n{done.stderr[-3000:]}\n"
-        "Reproduce with:  uv run python -m benchmark.pooling --quick"
+        "Reproduce with:  uv run --group bench python -m benchmark.pooling --quick"
     )
     measured = json.loads(results.read_text())
     if os.environ.get("TEST_REQUIRE_ALL_DATABASES", "") not in {"", "0"}:
@@ -59,6 +59,6 @@ def test_page_shows_the_committed_run(made: str) -> None:
     expected = report.table(results) if made == "table" else report.chart(results)
     assert path.read_text(encoding="utf-8") == expected, (
         f"{path.relative_to(ROOT)} is not what benchmark/report.py makes from "
-        "benchmark/results.json. Regenerate it:  uv run python -m benchmark.report "
-        "(or measure again: uv run python -m benchmark.pooling)"
+        "benchmark/results.json. Regenerate it:  uv run --group bench python -m benchmark.report "
+        "(or measure again: uv run --group bench python -m benchmark.pooling)"
     )

@@ -108,7 +108,7 @@ def test_page_reads(
             name = f"{path.strip('/') or 'index'}-{viewport}.png"
             page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px"
-    fix = "See it with: uv run pytest tests/test_browser.py --screenshots"
+    fix = "See it with: uv run --group dev pytest tests/test_browser.py --screenshots"
     assert not problems, f"{where}: " + f"\n{where}: ".join(problems) + f"\n{fix}"
 
 

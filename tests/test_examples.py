@@ -29,7 +29,7 @@ def test_example(
     request: pytest.FixtureRequest,
 ) -> None:
     run = runner.run(example, database, own_url, tmp_path)
-    rerun = f"Rerun just this case:  uv run pytest '{request.node.nodeid}'"
+    rerun = f"Rerun just this case:  uv run --group dev pytest '{request.node.nodeid}'"
     if run.problem():
         pytest.fail(f"{run.problem()}\n{rerun}\nRun it by hand:  {run.by_hand()}", pytrace=False)
     new = runner.record(run, server.version)
@@ -41,8 +41,8 @@ def test_example(
         shown = ", ".join(pages.shown_on(example.module)) or "no page"
         pytest.fail(
             f"{verdict.failure}\nShown on {shown}. Rerun just this case:\n"
-            f"  uv run pytest '{request.node.nodeid}'\n"
+            f"  uv run --group dev pytest '{request.node.nodeid}'\n"
             "A changed output that is intended: re-read what the page says around it, then "
-            f"accept it:\n  uv run pytest --refresh-records '{request.node.nodeid}'",
+            f"accept it:\n  uv run --group dev pytest --refresh-records '{request.node.nodeid}'",
             pytrace=False,
         )

@@ -25,5 +25,5 @@ def test_lint(command: list[str]) -> None:
     )
     assert done.returncode == 0, (
         f"{' '.join(command)} found problems:\n{done.stdout}{done.stderr}"
-        f"Reproduce with:  uv run {' '.join(command)}"
+        f"Reproduce with:  uv run --group lint {' '.join(command)}"
     )
