@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from proof import pages
 from proof.examples import ROOT
+from proof.policy import OUTPUT_COLUMNS
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -131,12 +132,21 @@ def page_problems(
         (outside, "requests outside localhost"),
         (
             m["scrolling"] if viewport == "desktop" else [],
-            "code blocks wider than their box (format examples at 80 columns, or let the "
-            "output wrap)",
+            "code blocks wider than their box (format examples at 80 columns)",
+        ),
+        (
+            m["wideOutputs"] if viewport == "desktop" else [],
+            f"outputs wider than the column: an example prints at most {OUTPUT_COLUMNS} "
+            "characters a line (proof.policy.OUTPUT_COLUMNS), its command included",
+        ),
+        (
+            m["wrappedOutputs"],
+            "outputs whose lines wrap: an output keeps its shape (white-space: pre), and "
+            "scrolls sideways where the screen is narrower (docs/stylesheets/extra.css)",
         ),
         (m["covered"], "the copy button covers code text"),
         (m["cutTables"], "tables cut off, or scrolling with no cue at the edge"),
-        (m["broken"], "identifiers broken inside a word"),
+        (m["broken"], "identifiers broken inside a word (inline code, titles, outputs)"),
         (m["overflowing"], "content past the screen's edge, outside a scroll box"),
     ]
     return [f"{what}: {found}" for found, what in checks if found]
