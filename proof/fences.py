@@ -49,6 +49,7 @@ EXTENSIONS: dict[str, dict[str, Any]] = {
     "attr_list": {},
     "md_in_html": {},
     "tables": {},
+    "pymdownx.details": {},
     "pymdownx.highlight": {"pygments_lang_class": True},
     "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},

@@ -71,8 +71,16 @@ class Block:
 
     @property
     def command_modules(self) -> list[str] | None:
-        """The modules, if every ``$`` line of a console block is ``python -m module``."""
-        lines = [ln[2:].strip() for ln in self.code.splitlines() if ln.startswith("$ ")]
+        """The modules, if every ``$`` line of a console block is ``python -m module``. A line
+        that ends in a backslash goes on in the next one, as in the shell."""
+        lines: list[str] = []
+        going_on = False
+        for line in self.code.splitlines():
+            if going_on:
+                lines[-1] = f"{lines[-1][:-1].rstrip()} {line.strip()}"
+            elif line.startswith("$ "):
+                lines.append(line[2:].strip())
+            going_on = bool(lines) and lines[-1].endswith("\\")
         matches = [MODULE_COMMAND.match(line) for line in lines]
         if self.lang != "console" or not matches or None in matches:
             return None

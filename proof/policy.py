@@ -73,6 +73,40 @@ def outputs_resolve() -> list[str]:
     return found
 
 
+# The widest line an output shows whole: the content column of a laptop (1440 px) holds 77
+# characters of code beside the copy button's strip (docs/stylesheets/extra.css); outputs never
+# wrap, and tests/test_browser.py measures that they fit.
+OUTPUT_COLUMNS = 77
+
+
+def outputs_fit() -> list[str]:
+    """Every line of an output a page shows, its `$ python -m` command too, fits the column."""
+    found = []
+    for block in pages.all_blocks():
+        if block.lang != "output":
+            continue
+        try:
+            request = fences.Request.parse(block.code, block.options)
+        except ValueError:
+            continue  # outputs-resolve says what is wrong
+        if request.render != "text":
+            continue  # Markdown: prose and tables, which wrap as text does
+        for database in request.databases:
+            record = records.load(request.example, database)
+            if record is None:
+                continue
+            command = f"$ python -m {request.example.module}"
+            lines = [command, *record.output.splitlines()]
+            long = [(n, line) for n, line in enumerate(lines) if len(line) > OUTPUT_COLUMNS]
+            found += [
+                f"{block.where}: {records.relative(record.path)}, output line {n}: "
+                f"{len(line)} characters, more than {OUTPUT_COLUMNS}: {line[:50]}... Print "
+                "shorter lines in the example (outputs never wrap), then --refresh-records."
+                for n, line in long
+            ]
+    return found
+
+
 def examples_shown() -> list[str]:
     """Every file under snippets/ is shown whole on the page that teaches it."""
     if pages.site()[1]:
@@ -309,6 +343,7 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "typed-code": typed_code,
     "shown-code-runs": shown_code_runs,
     "outputs-resolve": outputs_resolve,
+    "outputs-fit": outputs_fit,
     "examples-shown": examples_shown,
     "names-defined": names_defined,
     "quotations-verbatim": quotations_verbatim,

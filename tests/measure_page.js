@@ -40,16 +40,44 @@ async () => {
     const right = el.getBoundingClientRect().right;
     return right > document.documentElement.clientWidth + 1 && !scrollBox(el.parentElement);
   }).map(el => el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().slice(0, 60));
-  const scrolling = codes.filter(c => c.scrollWidth > c.clientWidth + 1).map(label);
+  const scrolling = codes.filter(c => !c.closest('.example-output'))
+    .filter(c => c.scrollWidth > c.clientWidth + 1).map(label);
+  // Text under the copy button: what shows of it, within the code's own (scrolling) box.
   const covered = [];
   for (const code of codes) {
     const pre = code.parentElement;
     pre.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+    const shown = code.getBoundingClientRect();
+    const visible = textRects(code).filter(r => overlaps(r, shown));
     for (const button of pre.parentElement.querySelectorAll('.md-clipboard, .md-code__button')) {
       const box = button.getBoundingClientRect();
-      if (box.width && textRects(code).some(r => overlaps(r, box))) covered.push(label(code));
+      if (box.width && overlaps(box, shown) && visible.some(r => overlaps(r, box))) {
+        covered.push(label(code));
+      }
     }
   }
+  // Outputs keep their shape: a line of an example's output never wraps (on a phone the block
+  // scrolls sideways); on a laptop it fits the column (`scrolling`, below).
+  const outputs = [...document.querySelectorAll('.md-content .example-output pre > code')];
+  const wraps = (code) => {
+    const style = getComputedStyle(code);
+    const lines = code.textContent.replace(/\n$/, '').split('\n').length;
+    const height = code.scrollHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    return Math.round(height / parseFloat(style.lineHeight)) > lines;
+  };
+  // an output by its command, the tab it is in and its longest line
+  const outputLabel = (code) => {
+    const lines = code.textContent.split('\n');
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a));
+    const block = code.closest('.tabbed-block');
+    const set = block && block.closest('.tabbed-set');
+    const tab = set ? set.querySelectorAll(':scope > .tabbed-labels > label')[
+      [...block.parentElement.children].indexOf(block)].textContent.trim() : '';
+    return `${lines[0].replace('$ python -m ', '')}${tab ? ` (${tab})` : ''}: ` +
+      `${longest.length} characters: ${longest.trim().slice(0, 40)}...`;
+  };
+  const wrappedOutputs = outputs.filter(wraps);
+  const wideOutputs = outputs.filter(c => c.scrollWidth > c.clientWidth + 1).map(outputLabel);
   // A table wider than its box must scroll inside a container (Material: the table itself),
   // whose edges show a cue (a background image: the scroll shadows of extra.css).
   const tables = [...document.querySelectorAll('.md-content table:not(.highlighttable)')];
@@ -99,11 +127,32 @@ async () => {
       const block = el.closest('p, li, td, th, .filename, div') || el.parentElement;
       return width <= block.clientWidth;
     }).map(el => el.textContent.trim());
+  // In an output, any break that is not a line of its own is a wrap: one inside a word breaks
+  // a name (only outputs that wrap are read character by character).
+  for (const code of wrappedOutputs) {
+    const lines = code.textContent.split('\n');
+    let top = null, previous = '', newline = false, line = 0;
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (let i = 0; i < n.length; i++) {
+        if (n.data[i] === '\n') { newline = true; line++; continue; }
+        const range = document.createRange();
+        range.setStart(n, i); range.setEnd(n, i + 1);
+        const rect = range.getBoundingClientRect();
+        if (!rect.width) continue;
+        if (top !== null && rect.top > top + 2 && !newline && /^\w\w$/.test(previous + n.data[i])) {
+          broken.push(`${outputLabel(code)}: ${lines[line].trim().slice(0, 60)}`);
+        }
+        top = rect.top; previous = n.data[i]; newline = false;
+      }
+    }
+  }
   const html = document.documentElement.outerHTML.length;
   const listings = [...document.querySelectorAll('details')]
     .filter(d => d.querySelector('pre'))
     .reduce((sum, d) => sum + d.outerHTML.length, 0);
   return {codeBlocks: codes.length, scrolling, covered, tables: tables.length, cutTables,
+          outputs: outputs.length, wrappedOutputs: wrappedOutputs.map(outputLabel), wideOutputs,
           wideTables, broken, overflowing, htmlChars: html, listingChars: listings,
           documentWidth: document.documentElement.scrollWidth,
           viewportWidth: document.documentElement.clientWidth};

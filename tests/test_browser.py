@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,11 +24,19 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from proof import pages
 from proof.examples import ROOT
+from proof.policy import OUTPUT_COLUMNS
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The two widths every page is read at: a laptop, and a phone (iPhone 12-15 size).
 VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
+# The reader's system prefers light or dark: Material shows its default or slate scheme
+# (mkdocs.yml palette).
+Preference = Literal["light", "dark"]
+SCHEMES: dict[Preference, str] = {"light": "default", "dark": "slate"}
+# axe-core, from tests/package.json (npm ci --prefix tests): the accessibility rules
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Everything measured on one page, in the browser: a function for page.evaluate().
 MEASURE_PAGE = (Path(__file__).parent / "measure_page.js").read_text(encoding="utf-8")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -75,10 +83,13 @@ def browser() -> Iterator[Browser]:
 
 
 @contextlib.contextmanager
-def opened(browser: Browser, url: str, viewport: str = "desktop") -> Iterator[Opened]:
-    """The page, with the console errors and the requests outside localhost it causes."""
+def opened(
+    browser: Browser, url: str, viewport: str = "desktop", scheme: Preference = "light"
+) -> Iterator[Opened]:
+    """The page, with the console errors and the requests outside localhost it causes. The
+    reader's system prefers the light or the dark scheme: Material shows default or slate."""
     width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
     page = context.new_page()
     errors: list[str] = []
     outside: list[str] = []
@@ -121,15 +132,85 @@ def page_problems(
         (outside, "requests outside localhost"),
         (
             m["scrolling"] if viewport == "desktop" else [],
-            "code blocks wider than their box (format examples at 80 columns, or let the "
-            "output wrap)",
+            "code blocks wider than their box (format examples at 80 columns)",
+        ),
+        (
+            m["wideOutputs"] if viewport == "desktop" else [],
+            f"outputs wider than the column: an example prints at most {OUTPUT_COLUMNS} "
+            "characters a line (proof.policy.OUTPUT_COLUMNS), its command included",
+        ),
+        (
+            m["wrappedOutputs"],
+            "outputs whose lines wrap: an output keeps its shape (white-space: pre), and "
+            "scrolls sideways where the screen is narrower (docs/stylesheets/extra.css)",
         ),
         (m["covered"], "the copy button covers code text"),
         (m["cutTables"], "tables cut off, or scrolling with no cue at the edge"),
-        (m["broken"], "identifiers broken inside a word"),
+        (m["broken"], "identifiers broken inside a word (inline code, titles, outputs)"),
         (m["overflowing"], "content past the screen's edge, outside a scroll box"),
     ]
     return [f"{what}: {found}" for found, what in checks if found]
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe-core's script, to inject into pages."""
+    if not AXE.exists():
+        problem = (
+            f"axe-core is not installed ({AXE.relative_to(ROOT)} is missing): run "
+            "`npm ci --prefix tests` (.ci/run does), which installs the version that "
+            "tests/package-lock.json pins"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    return AXE.read_text(encoding="utf-8")
+
+
+AXE_RUN = """async (tags) => {
+    const result = await axe.run(document, {
+        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help, url: v.helpUrl, count: v.nodes.length,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+        fix: v.nodes[0].failureSummary.replace(/\\s+/g, ' ')}));
+}"""
+
+
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.strip("/") or "index")
+def test_page_accessible(
+    browser: Browser,
+    base_url: str,
+    axe: str,
+    path: str,
+    viewport: str,
+    scheme: Preference,
+    pytestconfig: pytest.Config,
+) -> None:
+    """axe-core finds no violation of WCAG 2.1 A and AA, in either colour scheme."""
+    with opened(browser, base_url + path, viewport, scheme) as (page, errors, _):
+        shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        assert shown == SCHEMES[scheme], (
+            f"{path}: a system that prefers {scheme} should get Material's "
+            f"{SCHEMES[scheme]} scheme, got {shown!r} (mkdocs.yml palette)"
+        )
+        page.add_script_tag(content=axe)
+        violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, AXE_TAGS)
+        if violations or pytestconfig.getoption("screenshots"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = f"{path.strip('/') or 'index'}-{viewport}-{scheme}.png"
+            page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
+    found = [
+        f"{v['id']} ({v['impact']}), {v['count']} element(s): {v['help']}\n"
+        f"    e.g. {'; '.join(v['nodes'])}\n    {v['fix']}\n    {v['url']}"
+        for v in violations
+    ]
+    assert not found and not errors, (
+        f"{where}: axe-core ({', '.join(AXE_TAGS)}):\n" + "\n".join(found) + f"\n{errors}"
+    )
 
 
 def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:

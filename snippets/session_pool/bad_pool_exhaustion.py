@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import builtins
 import os
+import textwrap
 
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
@@ -41,12 +42,14 @@ def main() -> None:
     except exc.TimeoutError as error:
         # sqlalchemy.exc.TimeoutError, not Python's own
         print(f"request {len(kept) + 1} of {REQUESTS} failed:")
-        print(f"{type(error).__module__}.{type(error).__name__}: {error}")
+        print(f"{type(error).__module__}.{type(error).__name__}:")
+        print(textwrap.indent(textwrap.fill(str(error), 74), "  "))
         print(
             f"caught by `except TimeoutError` (the built-in)? "
             f"{isinstance(error, builtins.TimeoutError)}"
         )
-        print(f"pool: {engine.pool.status()}")
+        print("pool:")
+        print(textwrap.indent(textwrap.fill(engine.pool.status(), 60), "  "))
     # --8<-- [end:catch]
     finally:
         for conn in kept:

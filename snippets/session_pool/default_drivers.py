@@ -26,7 +26,7 @@ def pypi_project(dialect_class: type) -> str:
 
 
 def main() -> None:
-    print(f"{'URL':<15}{'driver':<10}{'PyPI':<20}in this environment")
+    print(f"{'URL':<14}{'driver':<9}{'PyPI':<13}in this environment")
     for url in URLS:
         dialect = make_url(url).get_dialect()  # the class
         try:
@@ -35,7 +35,7 @@ def main() -> None:
         except ImportError as error:
             status = f"not installed: {error}"
         project = pypi_project(dialect)
-        print(f"{url:<15}{dialect.driver:<10}{project:<20}{status}")
+        print(f"{url:<14}{dialect.driver:<9}{project:<13}{status}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
@@ -38,7 +39,9 @@ def handle_requests_orm(engine: Engine, requests: int) -> None:
 
 
 def show_pool(label: str, engine: Engine) -> None:
-    print(f"{label:<23} {engine.pool.status()}")
+    # status() in two lines of at most 60 characters: it is 92 long
+    status = textwrap.fill(engine.pool.status(), 60, subsequent_indent="  ")
+    print(f"{label}\n  {status}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import time
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -47,7 +48,7 @@ def main() -> None:
         f"elapsed: {elapsed * 1000:.2f} ms "
         f"({per_query * 1000:.2f} ms per query)"
     )
-    print(engine.pool.status())
+    print(textwrap.fill(engine.pool.status(), 60))  # 92 characters long
     engine.dispose()
 
 

@@ -8,6 +8,7 @@ the database's asyncio driver (psycopg, aiomysql or aiosqlite).
 
 import asyncio
 import os
+import textwrap
 import time
 from importlib.metadata import requires, version
 from typing import cast
@@ -74,7 +75,8 @@ async def main_async() -> None:
         f"{TASKS} tasks at once, pool_size=2 + max_overflow=2: "
         f"peak checked out {peak}"
     )
-    print(f"after the tasks: {pool.status()}")
+    print("after the tasks:")
+    print(textwrap.indent(textwrap.fill(pool.status(), 60), "  "))
     await engine.dispose()
 
     # --8<-- [start:exhausted]
@@ -97,7 +99,8 @@ async def main_async() -> None:
     try:
         create_async_engine(url, poolclass=QueuePool)
     except exc.ArgumentError as error:
-        print(f"poolclass=QueuePool: {type(error).__name__}: {error}")
+        print(f"poolclass=QueuePool: {type(error).__name__}:")
+        print(textwrap.indent(textwrap.fill(str(error), 74), "  "))
     # --8<-- [end:refused]
 
 

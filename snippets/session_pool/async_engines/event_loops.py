@@ -9,6 +9,7 @@ the database's asyncio driver (psycopg, aiomysql or aiosqlite).
 import asyncio
 import os
 import re
+import textwrap
 from typing import Any
 
 from sqlalchemy import make_url, text
@@ -56,7 +57,12 @@ async def two_tasks(engine: AsyncEngine) -> list[BaseException | None]:
 
 def report(loop: str, results: list[BaseException | None]) -> None:
     for number, result in enumerate(results, 1):
-        print(f"  {loop}, task {number}: {outcome(result)}")
+        said = f"{loop}, task {number}: {outcome(result)}"
+        print(
+            textwrap.fill(
+                said, 76, initial_indent="  ", subsequent_indent="    "
+            )
+        )
 
 
 def one_engine(url: str) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import os
+import textwrap
 import time
 import warnings
 from typing import cast
@@ -60,13 +61,22 @@ def collect(logged: Logged) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         gc.collect()
-    for warning in caught:
-        print(f"   warned {warning.category.__name__}: {warning.message}")
+    said = [f"warned {w.category.__name__}: {w.message}" for w in caught]
     for record in logged.records:
         text = record.getMessage()
         if any(text == str(w.message) for w in caught):
             text = "the text of the warning"
-        print(f"   logged {record.levelname} by {record.name}: {text}")
+        said.append(f"logged {record.levelname} by {record.name}: {text}")
+    for line in said:  # at most 76 characters a line; names kept whole
+        print(
+            textwrap.fill(
+                line,
+                76,
+                initial_indent="   ",
+                subsequent_indent="     ",
+                break_on_hyphens=False,
+            )
+        )
     if not caught and not logged.records:
         print("   nothing warned, nothing logged")
     # --8<-- [end:collect]

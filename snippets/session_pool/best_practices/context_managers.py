@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 from typing import cast
 
 from sqlalchemy import (
@@ -53,7 +54,7 @@ def main() -> None:
         print()
         failing_engine_begin(engine)
         print()
-        print(pool_of(engine).status())
+        print(textwrap.fill(pool_of(engine).status(), 60))  # 92 characters
     finally:
         metadata.drop_all(engine)
         engine.dispose()
@@ -124,12 +125,10 @@ def failing_engine_begin(engine: Engine) -> None:
         else "the INSERT was kept"
     )
     print("with engine.begin() as conn:  # an exception inside the block")
-    print(f"  raised:                       {raised}")
+    print(f"  raised: {raised}")
     print(f"  checked out after the block:  {after}")
-    print(
-        f"  rows in the table:            {rows}, "
-        f"{before} before the block: {verdict}"
-    )
+    print(f"  rows in the table:            {rows}, {before} before the block")
+    print(f"  {verdict}")
 
 
 def count_rows(engine: Engine) -> int:

@@ -124,9 +124,7 @@ def main() -> None:
 def print_processes_that_fit(budget: Budget) -> None:
     """For each setting: how many processes fit in the server's limit, and
     how many fit beside the other clients connected right now."""
-    print(
-        f"{'pool_size + max_overflow':<26}{'processes that fit':>18}  setting"
-    )
+    print(f"{'pool_size + max_overflow':<26}{'processes':>9}  setting")
     fit_now = []
     for pool_size, max_overflow, source in SETTINGS:
         per_process = (
@@ -138,30 +136,23 @@ def print_processes_that_fit(budget: Budget) -> None:
                 budget.usable - budget.others, pool_size, max_overflow
             )
         )
-        print(f"{per_process:<26}{fit:>18}  {source}")
+        print(f"{per_process:<26}{fit:>9}  {source}")
     print()
-    print(
-        "processes that fit: (max_connections - reserved)"
-        " // (pool_size + max_overflow)"
-    )
+    print("processes that fit:")
+    print("  (max_connections - reserved) // (pool_size + max_overflow)")
     # A live reading: it changes with whatever else is connected to the server.
+    print(f"right now: {budget.others} other client connection(s) open")
     print(
-        f"right now: {budget.others} other client connection(s) open,"
-        " leaving room for "
-        f"{', '.join(map(str, fit_now))} processes of these settings"
+        "processes of these settings that fit beside them: "
+        f"{', '.join(map(str, fit_now))}"
     )
 
 
 def print_no_server() -> None:
-    print(
-        "SQLite: no server, so no max_connections to share out."
-        " Each process still has its"
-    )
-    print(
-        "own pool, and pool_size + max_overflow caps that process only;"
-        " the limit that"
-    )
-    print("matters for a SQLite file is that it takes one writer at a time.")
+    print("SQLite: no server, so no max_connections to share out. Each process")
+    print("still has its own pool, and pool_size + max_overflow caps that")
+    print("process only; the limit that matters for a SQLite file is that it")
+    print("takes one writer at a time.")
 
 
 if __name__ == "__main__":

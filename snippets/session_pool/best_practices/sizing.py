@@ -168,7 +168,7 @@ def littles_law(load: Load) -> float:
     print(f"L = lambda x W      = {expected:5.2f} connections  (Little's law)")
     print(
         f"measured in use:    average {average:5.2f}, peak {load.peak}"
-        f" (pool.checkedout() sampled every {SAMPLE_EVERY * 1000:.0f} ms)"
+        f" (checkedout() every {SAMPLE_EVERY * 1000:.0f} ms)"
     )
     print(
         f"connections opened: {OPEN_FIRST} before the clock started,"

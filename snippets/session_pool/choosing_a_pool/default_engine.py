@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import QueuePool
@@ -23,7 +24,8 @@ def describe(engine: Engine) -> list[str]:
         f"pool_size: {pool.size()}, max_overflow: {pool._max_overflow}, "
         f"pool_timeout: {pool.timeout()} s",
         f"pool_pre_ping: {pool._pre_ping}, pool_recycle: {pool._recycle}",
-        f"status: {pool.status()}",
+        "status:",
+        textwrap.indent(textwrap.fill(pool.status(), 60), "  "),
     ]
 
 

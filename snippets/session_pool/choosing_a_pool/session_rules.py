@@ -9,6 +9,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import gc
 import os
+import textwrap
 from typing import cast
 
 from sqlalchemy import Engine, create_engine, exc, text
@@ -99,7 +100,8 @@ def sessions_kept_referenced(
             session.execute(text("SELECT 1"))
     except exc.TimeoutError as error:
         error_type = f"{type(error).__module__}.{type(error).__name__}"
-        print(f"   the next request: {error_type}: {error}")
+        print(f"   the next request: {error_type}:")
+        print(textwrap.indent(textwrap.fill(str(error), 70), "     "))
     # --8<-- [end:real-leak]
     return kept
 

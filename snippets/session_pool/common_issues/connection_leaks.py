@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import gc
 import os
+import textwrap
 from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, exc, orm, text
@@ -122,7 +123,8 @@ def one_session_per_request(
             sessions.append(session)  # never committed, never closed
     except exc.TimeoutError as error:
         print(f"   request {len(sessions) + 1} failed:")
-        print(f"   {type(error).__module__}.{type(error).__name__}: {error}")
+        print(f"   {type(error).__module__}.{type(error).__name__}:")
+        print(textwrap.indent(textwrap.fill(str(error), 70), "     "))
     # --8<-- [end:leak-to-exhaustion]
     for session in sessions:
         session.close()

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import threading
 from typing import cast
 
@@ -144,21 +145,21 @@ def main() -> None:
     # --8<-- [start:catch]
     served, error = leak_until_timeout(url, pool_size=2, max_overflow=1)
     print(f"   served {served} requests, then:")
-    print(f"   {type(error).__module__}.{type(error).__name__}: {error}")
+    print(f"   {type(error).__module__}.{type(error).__name__}:")
+    print(textwrap.indent(textwrap.fill(str(error), 70), "     "))
     # --8<-- [end:catch]
 
-    print(
-        "2. The same leak, the pool made four times bigger: "
-        "pool_size=8, max_overflow=4"
-    )
+    print("2. The same leak, a pool four times bigger:")
+    print("   pool_size=8, max_overflow=4")
     served, error = leak_until_timeout(url, pool_size=8, max_overflow=4)
     first_part = str(error).split(",")[0]
-    print(f"   served {served} requests, then the same error: {first_part}")
+    print(f"   served {served} requests, then the same error:")
+    print(f"     {first_part}")
 
     print(
-        f"3. {WORKERS} requests at the same moment, each keeping its "
-        f"connection until all {WORKERS} have an answer"
+        f"3. {WORKERS} requests at the same moment, each keeping its connection"
     )
+    print(f"   until all {WORKERS} have an answer")
     for pool_size, outcomes in concurrent_requests(url, [2, WORKERS]).items():
         served, timed_out = outcomes.count(True), outcomes.count(False)
         print(

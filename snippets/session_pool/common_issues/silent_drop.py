@@ -12,6 +12,7 @@ server; it closes only the connections it opened itself.
 
 import os
 import socket
+import textwrap
 import threading
 import time
 from collections.abc import Sequence
@@ -124,6 +125,15 @@ def pooled_id(engine: Engine) -> int:
         return connection_id(conn)
 
 
+def say(text: str, indent: str) -> None:
+    """Print `text` in lines of at most 76 characters, the later ones indented
+    two more."""
+    more = indent + "  "
+    print(
+        textwrap.fill(text, 76, initial_indent=indent, subsequent_indent=more)
+    )
+
+
 def closed_drill(url: str, proxy: "Proxy") -> None:
     """The proxy closes both sides of each connection: the driver hears it."""
     print("1. The proxy closes both sides of each connection (FIN)")
@@ -133,7 +143,7 @@ def closed_drill(url: str, proxy: "Proxy") -> None:
             old_id = pooled_id(engine)
             proxy.close_flows()
             start = time.monotonic()
-            print(f"   pool_pre_ping={pre_ping}: {use(engine, old_id)}")
+            say(f"pool_pre_ping={pre_ping}: {use(engine, old_id)}", "   ")
             print(f"     took {time.monotonic() - start:.2f} s")
         finally:
             engine.dispose()
@@ -141,10 +151,9 @@ def closed_drill(url: str, proxy: "Proxy") -> None:
 
 def silent_drill(url: str, proxy: "Proxy", backend: str) -> None:
     """The proxy forgets idle connections: open, but nothing forwarded."""
-    print(
-        f"2. The proxy forgets the connections idle in the pools for"
-        f" {IDLE_WAIT} s: they stay open, nothing more is forwarded on them"
-    )
+    wait = f"{IDLE_WAIT} s"
+    print(f"2. The proxy forgets the connections idle in the pools for {wait}:")
+    print("   they stay open, nothing more is forwarded on them")
     settings: list[tuple[str, dict[str, Any]]] = [("no setting", {})]
     for name, connect_args in BOUNDS[backend]:
         settings.append((name, {"connect_args": connect_args}))
@@ -164,9 +173,9 @@ def silent_drill(url: str, proxy: "Proxy", backend: str) -> None:
             print(f"   {label}:")
             if took is None:
                 print(f"     still blocked after {WAIT} s")
-                print(f"     closed by the proxy, then: {result}")
+                say(f"closed by the proxy, then: {result}", "     ")
             else:
-                print(f"     {result}")
+                say(result, "     ")
                 print(f"     took {took:.2f} s")
     finally:
         for engine in engines:

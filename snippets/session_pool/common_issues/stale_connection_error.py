@@ -9,6 +9,7 @@ It closes only connections it opened itself.
 # databases: postgresql, mysql
 
 import os
+import textwrap
 import time
 
 from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
@@ -111,7 +112,10 @@ def reuse(engine: Engine, old_pid: int) -> list[str]:
         lines.append(f"reuse: ok, {which} connection {pid}")
     except exc.OperationalError as error:
         lines.append(f"reuse: {type(error).__module__}.{type(error).__name__}:")
-        lines += [f"  {line}" for line in str(error).splitlines()]
+        for line in str(error).splitlines():  # in lines of 70 at most
+            lines += textwrap.wrap(
+                line, 70, initial_indent="  ", subsequent_indent="    "
+            )
         lines.append(
             f"error.connection_invalidated: {error.connection_invalidated}"
         )

@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import QueuePool
@@ -65,8 +66,9 @@ def main() -> None:
     print(
         f"status() after {SIMULTANEOUS} simultaneous checkouts were returned:"
     )
-    for label, status in statuses.items():
-        print(f"  {label:<21} {status}")
+    for label, status in statuses.items():  # status() is 92 characters long
+        print(f"  {label}:")
+        print(textwrap.indent(textwrap.fill(status, 60), "    "))
     print()
     compare_to_first(facts, statuses)
 
@@ -103,13 +105,13 @@ def print_settings(facts: dict[str, dict[str, object]]) -> None:
     """One column per engine, one row per setting."""
     labels = list(facts)
     print(
-        f"{'setting':<15}"
-        + "".join(f"{label:<23}" for label in labels).rstrip()
+        f"{'setting':<14}"
+        + "".join(f"{label:<22}" for label in labels).rstrip()
     )
     for name in facts[labels[0]]:
         print(
-            f"{name:<15}"
-            + "".join(f"{facts[lb][name]!s:<23}" for lb in labels).rstrip()
+            f"{name:<14}"
+            + "".join(f"{facts[lb][name]!s:<22}" for lb in labels).rstrip()
         )
 
 
@@ -127,9 +129,8 @@ def compare_to_first(
         if not differences and statuses[label] == statuses[reference]:
             print(f"{label}: the same pool as {reference}")
         else:
-            print(
-                f"{label}: differs from {reference}: {', '.join(differences)}"
-            )
+            print(f"{label}: differs from {reference}:")
+            print(f"  {', '.join(differences)}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import logging
 import os
+import textwrap
 import time
 from typing import cast
 
@@ -131,7 +132,8 @@ def drill(url: str, pre_ping: bool) -> None:
     pool_log.removeHandler(watch)
     # --8<-- [end:drill]
     print(f"pool_pre_ping={pre_ping}")
-    print(f"  {POOLED} connections idle in the pool; one of them {how}")
+    print(f"  {POOLED} connections idle in the pool; one of them")
+    print(f"  {how}")
     print(f"  first use after that: {first_use}")
     in_pool = cast(QueuePool, engine.pool).checkedin()
     print(
@@ -140,7 +142,11 @@ def drill(url: str, pre_ping: bool) -> None:
     )
     print("  the pool's log since (sqlalchemy.pool, INFO):")
     for message in watch.messages:
-        print(f"    {message}")
+        print(
+            textwrap.fill(
+                message, 76, initial_indent="    ", subsequent_indent="      "
+            )
+        )
     engine.dispose()
 
 

@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import time
 from dataclasses import dataclass
 from typing import cast
@@ -74,7 +75,8 @@ def report(
         f"overflow() {pool.overflow()}, checkedout() {pool.checkedout()}"
     )
     print(f"  checkout {len(held) + 1} waited {waited:.2f} s, then raised")
-    print(f"    {type(error).__module__}.{type(error).__name__}: {error}")
+    print(f"    {type(error).__module__}.{type(error).__name__}:")
+    print(textwrap.indent(textwrap.fill(str(error), 70), "      "))
     if show_other_engine:
         # a second engine, as in a second worker process
         other = create_engine(url)
@@ -86,9 +88,10 @@ def report(
         other.dispose()
         print(
             "  meanwhile a second engine for the same database "
-            f"connected in {connected_in:.2f} s; its pool:"
+            f"connected in {connected_in:.2f} s;"
         )
-        print(f"    {other_status}")
+        print("  its pool:")
+        print(textwrap.indent(textwrap.fill(other_status, 60), "    "))
     for conn in held:
         conn.close()
     print(

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import time
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
@@ -127,7 +128,14 @@ def drill(url: str, pre_ping: bool) -> None:
         first_line = str(error).splitlines()[0]
         error_type = f"{type(error).__module__}.{type(error).__name__}"
         print(f"  next use raised {error_type}:")
-        print(f"    {first_line}")
+        print(
+            textwrap.fill(
+                first_line,
+                76,
+                initial_indent="    ",
+                subsequent_indent="      ",
+            )
+        )
         print(f"  connection_invalidated: {error.connection_invalidated}")
         with engine.connect() as conn:
             after = label(engine, connection_id(conn))

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import time
 from dataclasses import dataclass, field
 
@@ -27,11 +28,18 @@ def main() -> None:
     )
     # --8<-- [end:engine]
     print(f"pool_recycle={RECYCLE}")
-    print(f"server: {server_idle_limit(engine)}")
+    print(
+        textwrap.fill(
+            f"server: {server_idle_limit(engine)}", 76, subsequent_indent="  "
+        )
+    )
     engine.dispose()  # start again from an empty pool
     tally = watch_connections(engine)
     for label, value in checkouts_across_a_pause(engine):
+        value, _, comparison = value.partition(": ")
         print(f"{label:<32} {value}".rstrip())
+        if comparison:  # on a line of its own, under the value
+            print(f"{'':<33}{comparison}")
     print(f"connections opened {tally.opened}, closed {tally.closed}")
     for closed, age, idle_for in tally.closed_ones:
         print(f"the pool closed {closed} (open for, idle in the pool for):")

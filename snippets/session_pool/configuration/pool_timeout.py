@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import sqlite3
+import textwrap
 import threading
 import time
 from typing import cast
@@ -102,7 +103,8 @@ def report_wait(label: str, engine: Engine, seconds: float) -> None:
         print(f"{label}, {timeout}: got a connection after {waited:.2f} s")
         return
     print(f"{label}, {timeout}: gave up after {waited:.2f} s")
-    print(f"  {type(error).__module__}.{type(error).__name__}: {error}")
+    print(f"  {type(error).__module__}.{type(error).__name__}:")
+    print(textwrap.indent(textwrap.fill(str(error), 72), "    "))
     builtin = isinstance(error, TimeoutError)
     print(
         "  isinstance(error, TimeoutError), the builtin TimeoutError: "
@@ -111,7 +113,12 @@ def report_wait(label: str, engine: Engine, seconds: float) -> None:
     bases = " -> ".join(
         f"{c.__module__}.{c.__name__}" for c in type(error).__mro__[:-1]
     )
-    print(f"  its classes: {bases}")
+    print("  its classes:")
+    print(
+        textwrap.fill(
+            bases, 76, initial_indent="    ", subsequent_indent="    "
+        )
+    )
 
 
 def slow_query(api: Engine) -> None:

@@ -16,6 +16,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import secrets
+import textwrap
 import time
 from typing import cast
 
@@ -91,14 +92,17 @@ def report(
     """Name the exception and the driver's, give the server's message,
     and how long the checkout took."""
     driver_error = type(error.orig)
-    print(
-        f"checkout {number}: {type(error).__module__}.{type(error).__name__}"
-        f" from {driver_error.__module__}.{driver_error.__name__}:"
-    )
+    print(f"checkout {number}: {type(error).__module__}.{type(error).__name__}")
+    print(f"  from {driver_error.__module__}.{driver_error.__name__}:")
     # psycopg puts the server's address first; the login's name is new
     # on every run
     message = str(error.orig).rpartition(" failed: ")[2]
-    print(f"  {message.replace(url.username or '', '<login>')}")
+    message = message.replace(url.username or "", "<login>")
+    print(
+        textwrap.fill(
+            message, 76, initial_indent="  ", subsequent_indent="    "
+        )
+    )
     print(f"checkout {number} failed after:")
     print(f"  {seconds:.2f} s")
 

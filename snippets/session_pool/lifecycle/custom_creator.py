@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import logging
 import os
 import re
+import textwrap
 from typing import cast
 
 from sqlalchemy import create_engine, create_pool_from_url, make_url, text
@@ -64,7 +65,8 @@ def pool_without_an_engine(url: str) -> None:
     print(
         f"create_pool_from_url(): {type(pool).__name__}, SELECT 1 gave {answer}"
     )
-    print(f"  status: {pool.status().split(' ', 1)[1]}")
+    print("  status:")
+    print(textwrap.indent(textwrap.fill(pool.status(), 60), "    "))
     pool.dispose()
 
 
@@ -72,7 +74,12 @@ def pool_log_with_a_name(url: str) -> None:
     class Messages(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             message = re.sub(r"<[^<>]*>", "<connection>", record.getMessage())
-            print(f"  {record.levelname:<5} {record.name}: {message}")
+            said = f"{record.levelname:<5} {record.name}: {message}"
+            print(
+                textwrap.fill(
+                    said, 76, initial_indent="  ", subsequent_indent="        "
+                )
+            )
 
     logging.getLogger("sqlalchemy.pool").addHandler(Messages())
     # --8<-- [start:echo-pool]

@@ -140,10 +140,8 @@ def one_error_called_a_disconnect(url: str) -> None:
     held = [engine.connect() for _ in range(3)]
     for conn in held:
         conn.close()
-    print(
-        "handle_error calls one error a disconnect, "
-        "with invalidate_pool_on_disconnect = False:"
-    )
+    print("handle_error calls one error a disconnect,")
+    print("with invalidate_pool_on_disconnect = False:")
     print(f"  the error: {outcome}")
     print(f"  new connections for the next 3 checkouts: {opened[0] - before}")
     engine.dispose()

@@ -15,6 +15,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import logging
 import os
 import re
+import textwrap
 import time
 from typing import cast
 
@@ -40,7 +41,12 @@ class PoolMessages(logging.Handler):
         if message.startswith("Pool "):  # dispose() at the end of a drill
             return
         message = re.sub(r"<[^<>]*>", "<connection>", message)
-        print(f"    pool log, {record.levelname}: {message}")
+        said = f"pool log, {record.levelname}: {message}"
+        print(
+            textwrap.fill(
+                said, 76, initial_indent="    ", subsequent_indent="      "
+            )
+        )
 
 
 def watch(engine: Engine) -> None:
@@ -175,7 +181,8 @@ def refusing_checkout(url: str, refusals: int) -> None:
             outcome = f"SELECT 1 returned {conn.scalar(text('SELECT 1'))}"
     except exc.SQLAlchemyError as error:
         outcome = f"{type(error).__name__}: {error}"
-    print(f"  listener calls: {calls}; the checkout: {outcome}")
+    print(f"  listener calls: {calls}; the checkout:")
+    print(f"    {outcome}")
     engine.dispose()
 
 

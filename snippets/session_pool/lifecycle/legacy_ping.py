@@ -13,6 +13,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import logging
 import os
 import re
+import textwrap
 import time
 from collections.abc import Callable
 
@@ -105,7 +106,14 @@ class PoolMessages(logging.Handler):
 
     def flush_to_stdout(self) -> None:
         for line in self.lines:
-            print(f"    pool log: {line}")
+            print(
+                textwrap.fill(
+                    f"pool log: {line}",
+                    76,
+                    initial_indent="    ",
+                    subsequent_indent="      ",
+                )
+            )
         self.lines.clear()
 
 
@@ -143,7 +151,12 @@ def checkout_after_kill(url: str, engine: Engine, log: PoolMessages) -> None:
         with engine.connect() as conn:
             return conn.scalar(text("SELECT 2"))
 
-    print(f"  engine.connect() after a death: {outcome(use)}")
+    print("  engine.connect() after a death:")
+    print(
+        textwrap.fill(
+            outcome(use), 76, initial_indent="    ", subsequent_indent="      "
+        )
+    )
     print(f"    new connections: {opened[0] - before}")
     log.flush_to_stdout()
 
@@ -155,7 +168,12 @@ def begin(engine: Engine) -> None:
         with engine.begin() as conn:
             return conn.scalar(select(1))
 
-    print(f"  engine.begin(): {outcome(use)}")
+    print("  engine.begin():")
+    print(
+        textwrap.fill(
+            outcome(use), 76, initial_indent="    ", subsequent_indent="      "
+        )
+    )
 
 
 def raw_after_kill(url: str, engine: Engine, log: PoolMessages) -> None:

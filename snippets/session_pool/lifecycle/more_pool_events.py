@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import itertools
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -66,7 +67,13 @@ def main() -> None:
     log.append("a checkout, then Connection.detach()")
     detached = engine.connect()
     detached.detach()  # now outside the pool: it no longer counts
-    log.append(f"  pool: {engine.pool.status()}")
+    log.append("  pool:")
+    log += textwrap.wrap(
+        engine.pool.status(),
+        60,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    )
     log.append("the detached Connection closed")
     detached.close()
     log.append("a checkout, for the freed slot, then Connection.invalidate()")

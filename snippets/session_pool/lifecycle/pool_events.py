@@ -102,7 +102,7 @@ class HoldMeter:
                 # the last frame before SQLAlchemy
                 caller = outside[-1] if outside else stack[0]
                 where = f"{os.path.basename(caller.filename)}:{caller.lineno}"
-                found.append(f"{where} in {caller.name}(): {caller.line}")
+                found.append(f"{where} in {caller.name}():\n    {caller.line}")
         return found
 
 

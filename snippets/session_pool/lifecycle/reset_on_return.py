@@ -14,6 +14,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import inspect
 import logging
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolResetState
@@ -135,7 +136,11 @@ def main() -> None:
         " from the installed Pool.__init__ docstring:"
     )
     for value in documented_values():
-        print(f"  {value}")
+        print(
+            textwrap.fill(
+                value, 76, initial_indent="  ", subsequent_indent="    "
+            )
+        )
 
 
 if __name__ == "__main__":

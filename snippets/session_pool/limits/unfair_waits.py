@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import statistics
+import textwrap
 import threading
 import time
 
@@ -32,7 +33,7 @@ def wait_then_fail(url: str) -> None:
             waited = time.perf_counter() - start
             print(f"a second checkout waited {waited:.2f} s, then raised")
             print(f"  {type(error).__module__}.{type(error).__name__}:")
-            print(f"  {str(error).splitlines()[0]}")
+            print(textwrap.indent(textwrap.fill(str(error), 74), "  "))
     # --8<-- [end:timeout]
     engine.dispose()
 

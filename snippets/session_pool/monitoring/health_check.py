@@ -10,7 +10,9 @@ import contextlib
 import io
 import logging
 import os
+import pprint
 import sys
+import textwrap
 import time
 
 from sqlalchemy import Engine, create_engine, text
@@ -68,6 +70,14 @@ def info_without_a_handler(engine: Engine) -> None:
     )
 
 
+class Wrapped(logging.Formatter):
+    """A format, in lines of at most 76 characters: the site's width."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        return textwrap.fill(line, 76, subsequent_indent="  ")
+
+
 def info_with_a_handler(engine: Engine, recycling: Engine) -> None:
     print("2. level INFO, with a handler: invalidations and recycles")
     # --8<-- [start:logging-setup]
@@ -79,6 +89,8 @@ def info_with_a_handler(engine: Engine, recycling: Engine) -> None:
     # invalidations, recycles
     logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
     # --8<-- [end:logging-setup]
+    for handler in logging.getLogger().handlers:  # the same lines, wrapped
+        handler.setFormatter(Wrapped("%(levelname)s %(name)s %(message)s"))
     invalidate_one(engine)
     recycle_one(recycling)
 
@@ -109,7 +121,8 @@ def health_of_three_pools(url: str, engine: Engine) -> None:
         for each in [engine, *others]:
             with each.connect() as conn:
                 conn.execute(text("SELECT 1"))
-                print(f"   {check_pool_health(each)}")
+                health = pprint.pformat(check_pool_health(each), width=72)
+                print(textwrap.indent(health, "   "))
     finally:
         for other in others:
             other.dispose()

@@ -76,7 +76,7 @@ def main() -> None:
         f"max_overflow={MAX_OVERFLOW})"
     )
     print(
-        f"{'state':<30}{'size':>4}{'checkedout':>11}{'overflow':>9}"
+        f"{'state':<28}{'size':>4}{'checkedout':>11}{'overflow':>9}"
         f"{'checkedin':>10}{'in use':>9}{'open':>6}"
     )
     try:
@@ -123,13 +123,14 @@ def print_counter_sources() -> None:
     print("counted with the connect and close events. QueuePool's counters,")
     print("from the installed source:")
     for method in ("size", "checkedin", "overflow", "checkedout"):
-        print(f"  {method + '():':<14}{return_line(method)}")
+        print(f"  {method}():")
+        print(f"    {return_line(method)}")
 
 
 def row(label: str, engine: Engine, open_now: list[int]) -> str:
     c = pool_counters(engine)
     return (
-        f"{label:<30}{c['size']:>4}{c['checkedout']:>11}{c['overflow']:>9}"
+        f"{label:<28}{c['size']:>4}{c['checkedout']:>11}{c['overflow']:>9}"
         f"{c['checkedin']:>10}{overflow_in_use(c):>9}{open_now[0]:>6}"
     )
 

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import (
@@ -51,11 +52,15 @@ def describe(url: str, poolclass: type[Pool]) -> list[str]:
             # --8<-- [start:status]
             status = engine.pool.status()  # every pool class has it
             # --8<-- [end:status]
-            lines = [f"{poolclass.__name__}", f"  status():     {status}"]
-            lines += [
-                f"  {name + '():':<13} {call_counter(engine, name)}"
-                for name in COUNTERS
-            ]
+            lines = [f"{poolclass.__name__}", "  status():"]
+            lines += textwrap.wrap(
+                status, 60, initial_indent="    ", subsequent_indent="    "
+            )
+            for name in COUNTERS:  # lines of at most 76 characters
+                said = f"{name + '():':<13} {call_counter(engine, name)}"
+                lines += textwrap.wrap(
+                    said, 76, initial_indent="  ", subsequent_indent=" " * 16
+                )
     finally:
         engine.dispose()
     return lines

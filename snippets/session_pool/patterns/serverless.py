@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 import time
 from collections.abc import Callable
 from typing import Any
@@ -170,7 +171,14 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     backend = make_url(url).get_backend_name()
     print(f'The chapter\'s connect_args={{"connect_timeout": 5}} on {backend}:')
-    print(f"  {try_connect_timeout(url)}")
+    print(
+        textwrap.fill(
+            try_connect_timeout(url),
+            76,
+            initial_indent="  ",
+            subsequent_indent="    ",
+        )
+    )
     print(f"  connect_args used below: {connect_args_for(url)}")
     print()
     simulate(url, "NullPool, as the chapter recommends:", nullpool_handler)

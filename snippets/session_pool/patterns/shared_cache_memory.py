@@ -53,18 +53,15 @@ def main() -> None:
     with engine.connect() as conn:
         # as after a disconnect error: the connection is closed
         conn.invalidate()
-    print(
-        f"rows after the pool's only connection was invalidated: {rows(engine)}"
-    )
+    print("rows after the pool's only connection was invalidated:")
+    print(f"  {rows(engine)}")
     engine.dispose()
 
     engine = create_engine(URL, pool_recycle=RECYCLE)
     fill(engine)
     time.sleep(RECYCLE + 0.1)
-    print(
-        f"rows at the first checkout after pool_recycle={RECYCLE} s: "
-        f"{rows(engine)}"
-    )
+    print(f"rows at the first checkout after pool_recycle={RECYCLE} s:")
+    print(f"  {rows(engine)}")
     engine.dispose()
 
 

@@ -136,7 +136,8 @@ def memory_database(engine: Engine, note: str = "") -> None:
         same = count_rows(engine, other_thread=False)
         print(f"  next checkout, same thread: {same}")
         other = count_rows(engine, other_thread=True)
-        print(f"  next checkout, another thread: {other}")
+        print("  next checkout, another thread:")
+        print(f"    {other}")
     finally:
         engine.dispose()
 

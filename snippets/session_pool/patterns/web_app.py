@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import asyncio
 import os
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -199,16 +200,17 @@ def within_capacity(url: str) -> None:
         )
         print(
             f"  {requests} requests at once; the first {limit} keep their"
-            f" connections until all {limit} are out, then"
-            f" {hold * 1000:.0f} ms"
+            f" connections"
         )
+        print(f"  until all {limit} are out, then {hold * 1000:.0f} ms")
         print(f"  responses: {statuses(replies)}")
         print(f"  connections opened: {watch.opened}")
         print(
             f"  most connections checked out at once: {watch.peak}"
             f" (limit {limit})"
         )
-        print(f"  after the load: {engine.pool.status()}")
+        print("  after the load:")
+        print(textwrap.indent(textwrap.fill(engine.pool.status(), 60), "    "))
     finally:
         engine.dispose()
 
@@ -237,9 +239,9 @@ def beyond_capacity(url: str) -> None:
         print("Beyond capacity: pool_size=2, max_overflow=0, pool_timeout=0.1")
         print(
             f"  {requests} requests at once; the 2 that get a connection"
-            f" keep it until the others are answered, then"
-            f" {hold * 1000:.0f} ms"
+            " keep it"
         )
+        print(f"  until the others are answered, then {hold * 1000:.0f} ms")
         print(f"  responses: {statuses(replies)}")
         for status in sorted({r.status for r in replies}):
             times = [r.seconds for r in replies if r.status == status]
@@ -250,7 +252,8 @@ def beyond_capacity(url: str) -> None:
         failed = [r for r in replies if r.status == 503]
         if failed:
             body = failed[0].body
-            print(f"  503 body: {body['error']}: {body['detail']}")
+            print(f"  503 body: {body['error']}:")
+            print(textwrap.indent(textwrap.fill(body["detail"], 70), "    "))
     finally:
         engine.dispose()
 

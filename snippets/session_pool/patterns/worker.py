@@ -11,6 +11,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import platform
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class Checkout:
             origin = "opened by the PARENT process, inherited through fork"
         else:
             origin = f"opened by process {self.opened_by_pid}"
-        return f"  {who + ':':<18} {self.session}, {origin}"
+        return f"  {who + ':':<18} {self.session},\n{'':<21}{origin}"
 
 
 def task(seconds: float = 0.0) -> Checkout:
@@ -168,10 +169,18 @@ def run(
             if after.session == before.session
             else "a NEW connection"
         )
-        print(f"  {'parent, after:':<18} {after.session}, {same}")
+        print(f"  {'parent, after:':<18} {after.session},\n{'':<21}{same}")
         for error in ping_errors:
             first_line = error.splitlines()[0]
-            print(f"    because the pre-ping on checkout failed: {first_line}")
+            print("    because the pre-ping on checkout failed:")
+            print(
+                textwrap.fill(
+                    first_line,
+                    76,
+                    initial_indent="      ",
+                    subsequent_indent="        ",
+                )
+            )
     finally:
         engine.dispose()
 
@@ -181,9 +190,7 @@ def main() -> None:
     # this Python's default here
     default = multiprocessing.get_all_start_methods()[0]
     print(
-        f"Python {platform.python_version()}: "
-        f"default start method {default!r}; ",
-        end="",
+        f"Python {platform.python_version()}: default start method {default!r};"
     )
     print("these workers use 'fork' explicitly\n")
     # one worker only: two processes using one connection AT THE SAME TIME

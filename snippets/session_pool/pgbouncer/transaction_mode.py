@@ -12,6 +12,7 @@ transaction. The program also reads PgBouncer's admin console (the database
 
 import os
 import statistics
+import textwrap
 import threading
 import time
 from typing import Any
@@ -82,7 +83,8 @@ def prepared_statements(url: str) -> None:
         ("psycopg's default", default),
         ("prepare_threshold=None", no_prepare),
     ):
-        print(f"{label}: {two_clients_in_turn(engine)}")
+        said = f"{label}: {two_clients_in_turn(engine)}"
+        print(textwrap.fill(said, 76, subsequent_indent="  "))
         engine.dispose()
 
 
@@ -158,13 +160,11 @@ def pool_behind_pgbouncer(
         f"{opened_by_threads} client connection(s) opened to PgBouncer"
     )
     print(
-        f"  with {at_once} connection(s) out at once, PgBouncer's clients"
-        f" for this database: {clients}"
+        f"  with {at_once} connection(s) out at once, PgBouncer's clients:"
+        f" {clients}"
     )
-    print(
-        f"  PgBouncer's server connections (SHOW SERVERS): {len(servers)}; "
-        f"the same sessions in pg_stat_activity: {on_server}"
-    )
+    print(f"  PgBouncer's server connections (SHOW SERVERS): {len(servers)}")
+    print(f"  the same sessions in pg_stat_activity: {on_server}")
     print(
         f"  median wait for a connection: "
         f"{statistics.median(waits) * 1000:.2f} ms"

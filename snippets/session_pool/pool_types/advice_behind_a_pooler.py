@@ -27,10 +27,21 @@ def excerpt(doc: str, first: str, stop: str = "") -> str:
         for n, line in enumerate(lines)
         if n > start and (stop in line if stop else not line.strip())
     )
-    return textwrap.indent("\n".join(lines[start:end]).rstrip(), "  ")
+    return "\n".join(fit(f"  {line}") for line in lines[start:end]).rstrip()
+
+
+def fit(line: str) -> str:
+    """A line of at most 76 characters, or more lines, the later ones
+    indented two more than the first."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.fill(
+        line, 76, subsequent_indent=indent + "  ", break_on_hyphens=False
+    )
 
 
 def main() -> None:
+    print("(lines over 76 characters go on in the next, indented two more)")
+    print()
     print("sqlalchemy.dialects.postgresql.psycopg, on psycopg's own pool:")
     print(
         excerpt(

@@ -11,6 +11,7 @@ the database's asyncio driver (psycopg, aiomysql or aiosqlite).
 """
 
 import os
+import textwrap
 import warnings
 
 import sqlalchemy
@@ -42,7 +43,8 @@ def import_the_pool() -> None:
     except ImportError as error:
         # without the file path that follows
         message = str(error).split(" (")[0]
-        print(f"  {type(error).__name__}: {message}")
+        print(f"  {type(error).__name__}:")
+        print(f"    {message}")
     else:
         print(f"  imported: {FallbackAsyncAdaptedQueuePool.__name__}")
     # --8<-- [end:import]
@@ -60,10 +62,12 @@ def run_with_fallback(url: str) -> None:
                 print(f"  SELECT 1 returned {value}")
         except (exc.MissingGreenlet, TypeError) as error:
             kind = f"{type(error).__module__}.{type(error).__name__}"
-            print(f"  connect: {kind}: {error}")
+            print(f"  connect: {kind}:")
+            print(textwrap.indent(textwrap.fill(str(error), 72), "    "))
         engine.dispose()
     for warning in caught:
-        print(f"  {warning.category.__name__}: {warning.message}")
+        print(f"  {warning.category.__name__}:")
+        print(textwrap.indent(textwrap.fill(str(warning.message), 72), "    "))
     # --8<-- [end:fallback]
 
 

@@ -7,6 +7,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 from collections import Counter
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -37,7 +38,8 @@ def report(label: str, engine: Engine) -> None:
         f"DBAPI connections opened: {seen['connect']}, "
         f"closed: {seen['close']}"
     )
-    print(f"  pool status afterwards: {engine.pool.status()}")
+    print("  pool status afterwards:")
+    print(textwrap.indent(textwrap.fill(engine.pool.status(), 60), "    "))
     engine.dispose()
 
 

@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import asyncio
 import os
+import textwrap
 import threading
 from pathlib import Path
 from typing import cast
@@ -74,7 +75,8 @@ def assertion_pool(url: str) -> None:
                 .replace(str(Path(__file__)), Path(__file__).name)
                 .rstrip()
             )
-            print(f"  second checkout raises {type(error).__name__}: {message}")
+            print(f"  second checkout raises {type(error).__name__}:")
+            print(textwrap.indent(message, "    "))
     # --8<-- [end:assertion]
     engine.dispose()
 
@@ -88,7 +90,8 @@ def async_pools() -> None:
         create_async_engine(ASYNC_URL, poolclass=QueuePool)
     except exc.ArgumentError as error:
         error_type = f"{type(error).__module__}.{type(error).__name__}"
-        print(f"  poolclass=QueuePool: {error_type}: {error}")
+        print(f"  poolclass=QueuePool: {error_type}:")
+        print(textwrap.indent(textwrap.fill(str(error), 72), "    "))
     # --8<-- [end:async]
 
 
@@ -98,10 +101,8 @@ def main() -> None:
     singleton_thread_pool(url)
     print("AssertionPool: at most one connection checked out")
     assertion_pool(url)
-    print(
-        "AsyncAdaptedQueuePool: the asyncio default "
-        f"({ASYNC_URL}, not connected)"
-    )
+    print("AsyncAdaptedQueuePool: the asyncio default")
+    print(f"  ({ASYNC_URL}, not connected)")
     async_pools()
 
 

@@ -64,8 +64,10 @@ def three_checkouts(url: str, close_returns: bool) -> None:
         pool.close()
     print(
         f"  {len(sessions)} of {CHECKOUTS} checkouts served, by "
-        f"{len(set(sessions))} server session(s); psycopg_pool opened "
-        f"{stats.get('connections_num', 0)} connection(s)"
+        f"{len(set(sessions))} server session(s);"
+    )
+    print(
+        f"  psycopg_pool opened {stats.get('connections_num', 0)} connection(s)"
     )
 
 

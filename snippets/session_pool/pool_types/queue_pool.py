@@ -8,6 +8,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 """
 
 import os
+import textwrap
 from contextlib import ExitStack
 from typing import cast
 
@@ -49,7 +50,7 @@ def fill_the_pool(engine: Engine) -> None:
     event.listen(engine, "connect", count_connect)
     print(f"  pool class: {type(pool).__name__}, pool_size: {pool.size()}")
     print(f"  after create_engine(): connections opened: {opened}")
-    print(f"    {pool.status()}")
+    print(textwrap.indent(textwrap.fill(pool.status(), 60), "    "))
     # --8<-- [start:fill]
     with ExitStack() as held:
         while True:
@@ -59,7 +60,8 @@ def fill_the_pool(engine: Engine) -> None:
             except exc.TimeoutError as error:
                 print(f"  checkout no. {pool.checkedout() + 1} refused:")
                 error_type = f"{type(error).__module__}.{type(error).__name__}"
-                print(f"    {error_type}: {error}")
+                print(f"    {error_type}:")
+                print(textwrap.indent(textwrap.fill(str(error), 70), "      "))
                 break
         print(
             f"  while held: connections opened: {opened}, "
@@ -67,7 +69,7 @@ def fill_the_pool(engine: Engine) -> None:
         )
     # --8<-- [end:fill]
     print(f"  all given back: still open in the pool: {pool.checkedin()}")
-    print(f"    {pool.status()}")
+    print(textwrap.indent(textwrap.fill(pool.status(), 60), "    "))
 
 
 def main() -> None:

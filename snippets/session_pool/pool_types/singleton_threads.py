@@ -8,6 +8,7 @@ It uses its own in-memory databases, whatever DATABASE_URL says.
 # databases: sqlite
 
 import logging
+import textwrap
 import threading
 from collections import Counter
 from typing import cast
@@ -75,9 +76,11 @@ def run(title: str, engine: Engine) -> None:
     try:
         print(title)
         for what, threads in sorted(own_tables(engine).items()):
-            print(f"  {threads} of {THREADS} threads: {what}")
+            print(f"  {threads} of {THREADS} threads:")
+            print(textwrap.indent(textwrap.fill(what, 72), "    "))
         for what, times in log.errors.items():
-            print(f"  the pool logged {times} x: {what}")
+            print(f"  the pool logged {times} x:")
+            print(textwrap.indent(textwrap.fill(what, 72), "    "))
     finally:
         engine.dispose()  # its failed closes go to the handler too
         logging.getLogger("sqlalchemy.pool").removeHandler(log)

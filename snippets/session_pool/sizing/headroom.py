@@ -117,10 +117,8 @@ def run(url: str, pool_size: int, max_overflow: int) -> Checkouts:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     arrivals = len(schedule())
-    print(
-        f"RATE = {RATE} checkouts a second, HOLD = {HOLD * 1000:.0f} ms:"
-        f" L = RATE x HOLD = {L:.2f} in use on average"
-    )
+    print(f"RATE = {RATE} checkouts a second, HOLD = {HOLD * 1000:.0f} ms:")
+    print(f"L = RATE x HOLD = {L:.2f} in use on average")
     print(f"{arrivals} checkouts in {DURATION} s, the same schedule each run")
     for target, max_overflow in RUNS:
         # --8<-- [start:size-it]
@@ -144,8 +142,8 @@ def main() -> None:
             " of checkouts"
         )
         print(
-            f"  mean checkout time:      {mean(first) * 1000:.2f} ms"
-            f" in the first half, {mean(second) * 1000:.2f} ms in the second"
+            f"  mean checkout time:      {mean(first) * 1000:.2f} ms,"
+            f" then {mean(second) * 1000:.2f} ms (first, second half)"
         )
         print(f"  longest checkout time:   {max(times) * 1000:.2f} ms")
 
