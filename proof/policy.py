@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from proof import fences, pages, records
+from proof import fences, pages, records, requirements
 from proof.examples import ROOT, SNIPPETS, examples
 
 # Programs shown on pages that are not examples, and the test that runs them.
@@ -58,6 +58,32 @@ def shown_code_runs() -> list[str]:
                     f"{block.where}: `python -m {module}`: no test runs it. Write it as an "
                     "example under snippets/ (a module with a main()), or run it in a test of "
                     "its own and list it in proof.policy.RUN_BY_OWN_TEST."
+                )
+    return found
+
+
+def listings_say_what_to_install() -> list[str]:
+    """Every program shown whole says what to install to run it (proof.requirements, which the
+    build renders with the listing): each module it imports is in the standard library, in
+    this repository, or in a distribution that pyproject.toml requires, so that the line names
+    what the tests ran it with."""
+    required = requirements.declared()
+    found = []
+    for file in sorted(pages.listings()):
+        if not file.endswith(".py"):
+            continue
+        needs = requirements.needs(file)
+        found += [
+            f"{file} imports {module}, which no installed distribution provides: add the "
+            "distribution that does to pyproject.toml (uv add ...)"
+            for module in needs.unknown
+        ]
+        for spec in needs.distributions:
+            m = requirements.REQUIREMENT.match(spec)
+            if m is None or requirements.canonical(m["name"]) not in required:
+                found.append(
+                    f"{file} needs {spec}, which pyproject.toml does not require: the tests "
+                    f"run it with whatever version came along. `uv add {spec}`."
                 )
     return found
 
@@ -275,6 +301,7 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "typed-code": typed_code,
     "shown-code-runs": shown_code_runs,
     "outputs-resolve": outputs_resolve,
+    "listings-say-what-to-install": listings_say_what_to_install,
     "examples-shown": examples_shown,
     "names-defined": names_defined,
     "quotations-verbatim": quotations_verbatim,

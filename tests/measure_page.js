@@ -90,7 +90,8 @@ async () => {
     }
     return after;
   };
-  const names = '.md-content :not(pre) > code, .md-content .filename';
+  // a slice's title: its path, a link, then a note with spaces (which the filter skips)
+  const names = '.md-content :not(pre) > code, .md-content .filename, .md-content .filename > a:first-child';
   const broken = [...document.querySelectorAll(names)].filter(el => {
       if (/\s/.test(el.textContent.trim()) || textRects(el).length < 2) return false;
       const breaks = lineBreaks(el).filter(pair => /^\w\w$/.test(pair));

@@ -20,10 +20,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-from proof import pages
-from proof.examples import ROOT
+from proof import fences, pages, requirements
+from proof.examples import ROOT, Example
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -177,19 +177,63 @@ def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str
         assert not errors, errors
 
 
+def copy(block: Locator) -> str:
+    """Click a code block's copy button; what it put on the clipboard."""
+    block.scroll_into_view_if_needed()
+    block.hover()
+    block.locator(".md-code__button[data-md-type='copy'], .md-clipboard").first.click()
+    copied: str = block.page.evaluate("navigator.clipboard.readText()")
+    return copied
+
+
 def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
     with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         block = page.locator(".md-content .example-output .highlight").first
-        block.hover()
-        block.locator(".md-code__button[data-md-type='copy'], .md-clipboard").first.click()
-        copied: str = page.evaluate("navigator.clipboard.readText()")
+        copied = copy(block)
         shown = block.locator("code").inner_text()
         assert shown.startswith("$ python -m "), shown[:80]
         assert copied.strip() == shown.splitlines()[0].removeprefix("$ ").strip(), (
             f"the copy button should copy the command alone, without `$ ` or the output; "
             f"copied: {copied!r}"
         )
+
+
+def listed(block: pages.Block) -> bool:
+    """A listing of one Python program."""
+    return block.category == "listing" and [i.file[-3:] for i in block.includes] == [".py"]
+
+
+@pytest.mark.parametrize(
+    "page_url", sorted({f"/{pages.url(b.page)}" for b in pages.all_blocks() if listed(b)})
+)
+def test_listing_copies_whole_file(browser: Browser, base_url: str, page_url: str) -> None:
+    """A program shown whole copies as the file it is, and says what it needs installed."""
+    with opened(browser, base_url + page_url) as (page, _, _):
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        for block in pages.all_blocks():
+            if f"/{pages.url(block.page)}" != page_url or not listed(block):
+                continue
+            file = block.includes[0].file
+            listing = page.locator(f"#{Example.of_file(file).anchor}")
+            whole = fences.SECTION_MARKER.sub("", (ROOT / file).read_text(encoding="utf-8"))
+            assert copy(listing).rstrip() == whole.rstrip(), (
+                f"{page_url}: the copy button of the listing of {file} should copy the file, "
+                "without its section markers"
+            )
+            needs = requirements.needs(file)
+            said = listing.locator("xpath=preceding-sibling::*[1]").inner_text()
+            if needs.repository:
+                assert "run it from a clone" in said, f"{page_url}, {file}: {said!r}"
+            elif needs.distributions:
+                assert said.strip() == f"$ {needs.pip()}", (
+                    f"{page_url}: the listing of {file} should follow its install line"
+                )
+                install = listing.locator("xpath=preceding-sibling::*[1]")
+                assert copy(install).strip() == needs.pip(), f"{page_url}, {file}"
+            else:
+                assert "only its standard library" in said, f"{page_url}, {file}: {said!r}"
 
 
 def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> None:
