@@ -12,6 +12,7 @@ a table (``render="markdown"``). The line that ends every page (pymdownx.snippet
 ``auto_append``) is a fence too: ```` ```verified-on ````. And ```` ```python ```` blocks: a
 slice's title links to its whole file, shown whole on the page that teaches it (a listing),
 and says it is an excerpt; a listing says what to install to run it (``proof.requirements``).
+Each output follows the reader's command that runs it, with the server's ``DATABASE_URL``.
 
 Outputs come from the records. For a record that is missing or stale the build runs the
 example when its database is available (SQLite always; a server when its ``TEST_*_URL`` is set,
@@ -161,8 +162,16 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
         return record.series, f"{record.output}\n\n{caption}\n"
     longest = max((len(run) for run in re.findall(r"`+", record.output)), default=0)
     fence = "`" * max(3, longest + 1)
-    console = f"$ python -m {example.module}\n{record.output.rstrip()}"
+    console = f"$ {command(example, database)}\n{record.output.rstrip()}"
     return record.series, f"{fence}console\n{console}\n{fence}\n\n{caption}\n"
+
+
+def command(example: Example, database: str) -> str:
+    """The reader's command that runs an example on a database, from a clone: with the URL of
+    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite)."""
+    url = DATABASES[database].reader_url
+    variable = f"DATABASE_URL={url} " if url and "DATABASE_URL" in example.words() else ""
+    return f"{variable}uv run python -m {example.module}"
 
 
 def _may_run(database: str) -> bool:

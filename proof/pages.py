@@ -30,7 +30,7 @@ INCLUDE = re.compile(r"""^\s*--8<--\s+(["'])(?P<file>[^"':]+)(?::(?P<section>[^"
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # `python -m module`, maybe after `uv run` and environment variables (`DATABASE_URL=...`)
 MODULE_COMMAND = re.compile(
-    r"^(?:[A-Z_]+=\S+ )*(?:uv run )?python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
+    r"^(?:[A-Z_]+=\S+ )*(?P<uv>uv run )?python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
 )
 
 

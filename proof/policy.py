@@ -34,8 +34,25 @@ def typed_code() -> list[str]:
                 f"{block.where}: the ```{block.info} block is typed into the page, and no test "
                 "runs it. Put the code in a file under snippets/ and include it with "
                 '`--8<-- "snippets/..."`; a console block may hold only example commands, '
-                "`$ [VAR=value] [uv run] python -m snippets...`."
+                "`$ [VAR=value] uv run python -m snippets...`."
             )
+    return found
+
+
+def commands_run_from_a_clone() -> list[str]:
+    """A command on a page works as written in a fresh clone: `uv run` runs it in the project's
+    environment (a bare `python` has none of its packages)."""
+    found = []
+    for block in pages.all_blocks():
+        if block.category != "command":
+            continue
+        for line in block.code.splitlines():
+            m = pages.MODULE_COMMAND.match(line.removeprefix("$ ").strip())
+            if line.startswith("$ ") and m and not m["uv"]:
+                found.append(
+                    f"{block.where}: `{line[2:].strip()}` fails in a fresh clone, where no "
+                    "environment is active: write it `[VAR=value] uv run python -m ...`."
+                )
     return found
 
 
@@ -299,6 +316,7 @@ def quotations_verbatim() -> list[str]:
 
 RULES: dict[str, Callable[[], list[str]]] = {
     "typed-code": typed_code,
+    "commands-run-from-a-clone": commands_run_from_a_clone,
     "shown-code-runs": shown_code_runs,
     "outputs-resolve": outputs_resolve,
     "listings-say-what-to-install": listings_say_what_to_install,

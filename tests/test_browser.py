@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from proof import fences, pages, requirements
+from proof.databases import DATABASES
 from proof.examples import ROOT, Example
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
@@ -186,13 +187,22 @@ def copy(block: Locator) -> str:
     return copied
 
 
-def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
+# the tabs of an example that runs on the three databases: two servers and SQLite, which
+# needs no DATABASE_URL (the examples' default)
+@pytest.mark.parametrize("database", ["postgresql", "mysql", "sqlite"])
+def test_copied_command_has_no_prompt(browser: Browser, base_url: str, database: str) -> None:
     with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        block = page.locator(".md-content .example-output .highlight").first
+        tabs = page.locator(".md-content .example-output .tabbed-set").first
+        labels = tabs.locator(".tabbed-labels > label")
+        assert labels.count() == 3, labels.all_inner_texts()
+        labels.nth(list(DATABASES).index(database)).click()
+        block = tabs.locator(".tabbed-block:visible .highlight").first
         copied = copy(block)
         shown = block.locator("code").inner_text()
-        assert shown.startswith("$ python -m "), shown[:80]
+        url = DATABASES[database].reader_url
+        expected = f"DATABASE_URL={url} " if url else ""
+        assert shown.startswith(f"$ {expected}uv run python -m snippets."), shown[:150]
         assert copied.strip() == shown.splitlines()[0].removeprefix("$ ").strip(), (
             f"the copy button should copy the command alone, without `$ ` or the output; "
             f"copied: {copied!r}"
