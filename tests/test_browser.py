@@ -129,6 +129,7 @@ def page_problems(
         (m["cutTables"], "tables cut off, or scrolling with no cue at the edge"),
         (m["broken"], "identifiers broken inside a word"),
         (m["overflowing"], "content past the screen's edge, outside a scroll box"),
+        (m["smallText"], "text in an image shown smaller than 10 px (draw it narrower)"),
     ]
     return [f"{what}: {found}" for found, what in checks if found]
 
