@@ -3,6 +3,7 @@
 
 Regenerate both from the committed results without measuring again:
     uv run python -m benchmark.report
+and print a new run's medians beside the committed ones (compare()).
 """
 
 from __future__ import annotations
@@ -104,6 +105,54 @@ def table(results: dict[str, Any]) -> str:
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _run(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    quick = ", --quick: tiny batches" if results.get("quick") else ""
+    return (
+        f"{results['made']}, {machine['cpu']}, {machine['cpus']} CPUs, "
+        f"Python {machine['python']}, SQLAlchemy {results['sqlalchemy']}"
+        f"{quick}"
+    )
+
+
+def compare(yours: dict[str, Any], committed: dict[str, Any]) -> str:
+    """A run's medians beside the committed run's, in µs, as plain text."""
+    lines = [
+        f"yours:     {_run(yours)}",
+        f"committed: {_run(committed)}",
+        "medians in µs per operation; ratio: yours / committed",
+    ]
+    for b, name in NAMES.items():
+        runs = [yours["backends"].get(b), committed["backends"].get(b)]
+        if not any(runs):
+            continue
+        why = [r.get("left_out", {}).get(b, "") for r in (yours, committed)]
+        servers = [
+            run["server"] if run else f"not run ({reason or 'left out'})"
+            for run, reason in zip(runs, why, strict=True)
+        ]
+        lines += [
+            "",
+            f"{name}: yours {servers[0]}, committed {servers[1]}",
+            f"  {'':<26}{'yours':>10}{'committed':>11}{'ratio':>8}",
+        ]
+        for measure in UNIT_OF_WORK + ALONE:
+            mine, theirs = (
+                run["measures"][measure]["median_us"]
+                if run and measure in run["measures"]
+                else None
+                for run in runs
+            )
+            if mine is None and theirs is None:
+                continue
+            ratio = f"{mine / theirs:.2f}x" if mine and theirs else "-"
+            lines.append(
+                f"  {measure:<26}{_us(mine) if mine else '-':>10}"
+                f"{_us(theirs) if theirs else '-':>11}{ratio:>8}"
+            )
+    return "\n".join(lines)
 
 
 def chart(results: dict[str, Any]) -> str:
