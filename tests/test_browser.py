@@ -270,6 +270,8 @@ CALCULATOR_INPUTS = [
     {"rate": "100", "hold": "0.05", "processes": "3", "utilisation": "50"},
     {"rate": "400", "hold": "0.05", "max_overflow": "-1", "others": "20"},
     {"rate": "400", "hold": "0.05", "reserved": "50", "others": "47"},
+    # every slot taken by reserved slots and other clients: nothing left for the fleet
+    {"reserved": "3", "others": "97"},
     # ties at the second decimal, where rounding rules differ: 0.125, 0.0125 x 10, 1.005
     {"rate": "1", "hold": "0.125", "processes": "1"},
     {"rate": "10", "hold": "0.0125", "processes": "1"},
@@ -278,14 +280,24 @@ CALCULATOR_INPUTS = [
     {"rate": "0", "hold": "0.5", "max_overflow": "0", "reserved": "0"},
 ]
 CALCULATOR_FIELDS = "rate hold processes utilisation max_overflow max_connections reserved others"
-# Values both refuse: out of a field's limits (the page's form and the program's argparse
-# types), and slots taken beyond max_connections (the page shows the program's message).
+# Values both refuse, in the same words: out of a field's limits (the page's form and the
+# program's argparse types: negative counts, no process, no number, a fraction of a process),
+# reserved slots that leave none to other clients, and slots taken beyond max_connections.
 CALCULATOR_REFUSED = [
     {"utilisation": "0"},
     {"utilisation": "101"},
     {"max_overflow": "-2"},
     {"processes": "0"},
+    {"processes": "1.5"},
+    {"processes": ""},
+    {"hold": ""},
+    {"rate": "-1"},
+    {"hold": "-0.5"},
+    {"others": "-1"},
+    {"reserved": "-1"},
+    {"max_connections": "0"},
     {"reserved": "150"},
+    {"reserved": "100"},
     {"reserved": "3", "others": "98"},
 ]
 CALCULATOR = "snippets.session_pool.sizing.calculator"
@@ -350,13 +362,10 @@ def test_calculator_refuses_like_program(
         f"`python -m {CALCULATOR} {' '.join(arguments)}` accepted what the page refuses:\n"
         f"{done.stdout}{done.stderr}"
     )
-    # argparse's own refusals name the argument; the page's form marks the field instead
+    # argparse names the argument (--max-overflow), the page its field (max_overflow)
     reason = done.stderr.strip().splitlines()[-1].partition(": error: ")[2]
-    expected = (
-        "Enter a number in every field, within its limits."
-        if reason.startswith("argument ")
-        else reason
-    )
+    argument, _, why = reason.removeprefix("argument --").partition(": ")
+    expected = f"{argument.replace('-', '_')}: {why}" if reason.startswith("argument ") else reason
     assert shown == expected, (
         f"the calculator on /sizing/ shows\n{shown}\nwhere the program says\n{done.stderr}"
     )
