@@ -23,9 +23,12 @@ keeps every round's median, the median of the rounds, and the spread (lowest
 and highest round). ``--quick`` runs tiny batches: it shows that the
 benchmark works, not what things cost.
 
-Writes ``benchmark/results.json`` (with versions and machine facts), then
-the page's table (``benchmark/table.md``) and chart
-(``docs/assets/benchmark.svg``), both made from that file.
+Writes its results (``results.json``, with versions and machine facts), and
+the table (``table.md``) and chart (``chart.svg``) made from them, to a new
+temporary folder, or to ``--out``; then prints its medians beside those of
+the committed run, which the page shows. ``--committed`` replaces that run
+instead: ``benchmark/results.json``, ``benchmark/table.md`` and
+``docs/assets/benchmark.svg``.
 """
 
 from __future__ import annotations
@@ -51,8 +54,6 @@ from sqlalchemy.pool import NullPool
 
 from benchmark import report
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmark" / "results.json"
 VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 # operations per round: (normal, --quick)
 BATCH = {
@@ -195,19 +196,39 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--quick", action="store_true", help="tiny batches: a smoke test"
     )
-    parser.add_argument(
-        "--out", type=Path, default=RESULTS, help="the results file"
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out",
+        type=Path,
+        help="the folder for results.json, table.md and chart.svg "
+        "(default: a new temporary folder)",
     )
-    parser.add_argument("--table", type=Path, default=report.TABLE)
-    parser.add_argument("--chart", type=Path, default=report.CHART)
-    args = parser.parse_args()
+    where.add_argument(
+        "--committed",
+        action="store_true",
+        help="replace the committed run that the page shows (maintainers)",
+    )
+    return parser.parse_args(argv)
 
+
+def outputs(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """Where a run writes its results, table and chart: the committed
+    files only when asked to."""
+    if args.committed:
+        return report.RESULTS, report.TABLE, report.CHART
+    folder = args.out or Path(tempfile.mkdtemp(prefix="benchmark-"))
+    return folder / "results.json", folder / "table.md", folder / "chart.svg"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    committed = json.loads(report.RESULTS.read_text(encoding="utf-8"))
     started = time.perf_counter()
     backends: dict[str, Any] = {}
     left_out: dict[str, str] = {}
@@ -245,16 +266,16 @@ def main() -> int:
         "backends": backends,
         "left_out": left_out,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    args.table.write_text(report.table(results), encoding="utf-8")
-    args.chart.parent.mkdir(parents=True, exist_ok=True)
-    args.chart.write_text(report.chart(results), encoding="utf-8")
-    print(report.table(results))
-    print(
-        f"wrote {args.out}, {args.table}, {args.chart} "
-        f"in {results['seconds']} s"
+    results_file, table, chart = outputs(args)
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(
+        json.dumps(results, indent=2) + "\n", encoding="utf-8"
     )
+    table.write_text(report.table(results), encoding="utf-8")
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    chart.write_text(report.chart(results), encoding="utf-8")
+    print(report.compare(results, committed))
+    print(f"wrote {results_file}, {table}, {chart} in {results['seconds']} s")
     return 0
 
 

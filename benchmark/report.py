@@ -3,6 +3,7 @@
 
 Regenerate both from the committed results without measuring again:
     uv run --group bench python -m benchmark.report
+and print a new run's medians beside the committed ones (compare()).
 """
 
 from __future__ import annotations
@@ -106,18 +107,69 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _run(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    quick = ", --quick: tiny batches" if results.get("quick") else ""
+    return (
+        f"{results['made']}, {machine['cpu']}, {machine['cpus']} CPUs, "
+        f"Python {machine['python']}, SQLAlchemy {results['sqlalchemy']}"
+        f"{quick}"
+    )
+
+
+def compare(yours: dict[str, Any], committed: dict[str, Any]) -> str:
+    """A run's medians beside the committed run's, in µs, as plain text."""
+    lines = [
+        f"yours:     {_run(yours)}",
+        f"committed: {_run(committed)}",
+        "medians in µs per operation; ratio: yours / committed",
+    ]
+    for b, name in NAMES.items():
+        runs = [yours["backends"].get(b), committed["backends"].get(b)]
+        if not any(runs):
+            continue
+        why = [r.get("left_out", {}).get(b, "") for r in (yours, committed)]
+        servers = [
+            run["server"] if run else f"not run ({reason or 'left out'})"
+            for run, reason in zip(runs, why, strict=True)
+        ]
+        lines += [
+            "",
+            f"{name}: yours {servers[0]}, committed {servers[1]}",
+            f"  {'':<26}{'yours':>10}{'committed':>11}{'ratio':>8}",
+        ]
+        for measure in UNIT_OF_WORK + ALONE:
+            mine, theirs = (
+                run["measures"][measure]["median_us"]
+                if run and measure in run["measures"]
+                else None
+                for run in runs
+            )
+            if mine is None and theirs is None:
+                continue
+            ratio = f"{mine / theirs:.2f}x" if mine and theirs else "-"
+            lines.append(
+                f"  {measure:<26}{_us(mine) if mine else '-':>10}"
+                f"{_us(theirs) if theirs else '-':>11}{ratio:>8}"
+            )
+    return "\n".join(lines)
+
+
 def chart(results: dict[str, Any]) -> str:
+    """One panel per database, stacked, on one log scale: narrow enough to
+    read on a phone at its own size (4 inches: 384 px), text at 9 points."""
     import matplotlib
 
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, NullLocator
 
     plt.rcParams.update(
         {
             # text stays text: the page's font, searchable, small
             "svg.fonttype": "none",
             "svg.hashsalt": "pooling-benchmark",  # the same ids on every run
-            "font.size": 10,
+            "font.size": 9,
             "text.color": INK,
             "axes.labelcolor": INK,
             "axes.edgecolor": INK,
@@ -127,31 +179,46 @@ def chart(results: dict[str, Any]) -> str:
     )
     backends = results["backends"]
     order = [b for b in NAMES if b in backends]
-    figure, axes = plt.subplots(figsize=(7.5, 3.6))
-    height = 0.8 / max(len(order), 1)
-    for i, b in enumerate(order):
+    figure, panels = plt.subplots(
+        len(order),
+        1,
+        figsize=(4.0, 0.6 + 1.55 * len(order)),
+        sharex=True,
+        squeeze=False,
+    )
+    highest = max(
+        backends[b]["measures"][m]["median_us"]
+        for b in order
+        for m in UNIT_OF_WORK
+    )
+    for axes, b in zip(panels[:, 0], order, strict=True):
         medians = [
             backends[b]["measures"][m]["median_us"] for m in UNIT_OF_WORK
         ]
-        positions = [
-            n + (i - (len(order) - 1) / 2) * height
-            for n in range(len(UNIT_OF_WORK))
-        ]
-        label = backends[b][
-            "server"
-        ]  # the server that answered, MariaDB for some MySQL URLs
-        axes.barh(
-            positions, medians, height=height, color=COLORS[b], label=label
+        bars = axes.barh(range(len(medians)), medians, color=COLORS[b])
+        axes.bar_label(bars, [_us(m) for m in medians], padding=3, color=INK)
+        # the server that answered (MariaDB for some MySQL URLs), from the
+        # figure's left edge: longer than the bars' side of the panel
+        axes.annotate(
+            f"{backends[b]['server']}, {driver(backends[b]['libraries'])}",
+            xy=(0, 1),
+            xycoords=("figure fraction", "axes fraction"),
+            xytext=(2, 8),
+            textcoords="offset points",
+            fontsize=10,
+            color=INK,
         )
-    axes.set_yticks(range(len(UNIT_OF_WORK)), UNIT_OF_WORK)
-    axes.invert_yaxis()
-    axes.set_xscale("log")
-    axes.set_xlabel("µs per unit of work (median, log scale)")
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    legend = axes.legend(frameon=False, loc="lower right")
-    for label in legend.get_texts():
-        label.set_color(INK)
+        axes.set_yticks(range(len(UNIT_OF_WORK)), UNIT_OF_WORK)
+        axes.invert_yaxis()
+        axes.set_xscale("log")
+        axes.set_xlim(0.5, highest * 40)  # room for the longest label
+        # 1, 100, 10,000: no superscripts, too small to read on a phone
+        axes.xaxis.set_major_locator(LogLocator(base=100))
+        axes.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
+        axes.xaxis.set_minor_locator(NullLocator())
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+    panels[-1, 0].set_xlabel("µs per unit of work (median, log scale)")
     figure.tight_layout()
     out = io.StringIO()
     figure.savefig(out, format="svg", transparent=True, metadata={"Date": None})

@@ -31,6 +31,8 @@ class Database:
     isolate: str  # what a run gets of its own: "file", "schema", "database" or "nothing"
     count_sql: str  # our connections on the server, but this one ("" where not counted)
     by_default: bool  # an example without a `# databases:` line runs on it
+    # what a reader's command sets DATABASE_URL to ("": the examples' default SQLite file)
+    reader_url: str = ""
 
     def url(self) -> str | None:
         """The server's URL, or None when its variable is not set (always None for SQLite)."""
@@ -50,6 +52,12 @@ COUNT_MYSQL = (
 )
 POSTGRESQL_URL = "postgresql+psycopg://pooling:pooling@127.0.0.1:5432/pooling"
 MYSQL_URL = "mysql+pymysql://root:pooling@127.0.0.1:3306/pooling"
+# The URLs the pages' commands show, with the driver the tests use (docs/index.md explains them)
+READER_URLS = {
+    "postgresql": "postgresql+psycopg://user:password@127.0.0.1:5432/db",
+    "mysql": "mysql+pymysql://user:password@127.0.0.1:3306/db",
+    "pgbouncer": "postgresql+psycopg://user:password@127.0.0.1:6432/db",
+}
 DATABASES = {  # in the order of the tabs on the pages
     d.name: d
     for d in (
@@ -61,12 +69,31 @@ DATABASES = {  # in the order of the tabs on the pages
             "schema",
             COUNT_POSTGRESQL,
             True,
+            READER_URLS["postgresql"],
         ),
-        Database("mysql", "MySQL", "TEST_MYSQL_URL", MYSQL_URL, "database", COUNT_MYSQL, True),
+        Database(
+            "mysql",
+            "MySQL",
+            "TEST_MYSQL_URL",
+            MYSQL_URL,
+            "database",
+            COUNT_MYSQL,
+            True,
+            READER_URLS["mysql"],
+        ),
         Database("sqlite", "SQLite", "", "", "file", "", True),
         # PgBouncer in transaction mode in front of PostgreSQL: the tests start one when unset.
         # Its examples create nothing, and its connections are counted on PostgreSQL.
-        Database("pgbouncer", "PgBouncer", "TEST_PGBOUNCER_URL", "", "nothing", "", False),
+        Database(
+            "pgbouncer",
+            "PgBouncer",
+            "TEST_PGBOUNCER_URL",
+            "",
+            "nothing",
+            "",
+            False,
+            READER_URLS["pgbouncer"],
+        ),
     )
 }
 DRIVERS = {"psycopg": "psycopg", "pymysql": "PyMySQL", "pysqlite": "sqlite3"}

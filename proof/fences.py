@@ -10,7 +10,9 @@ produced each one::
 On some of them only (``databases="sqlite"``), or rendered as Markdown when the example prints
 a table (``render="markdown"``). The line that ends every page (pymdownx.snippets
 ``auto_append``) is a fence too: ```` ```verified-on ````. And ```` ```python ```` blocks: a
-slice's title links to its whole file, shown whole on the page that teaches it (a listing).
+slice's title links to its whole file, shown whole on the page that teaches it (a listing),
+and says it is an excerpt; a listing says what to install to run it (``proof.requirements``).
+Each output follows the reader's command that runs it, with the server's ``DATABASE_URL``.
 
 Outputs come from the records. For a record that is missing or stale the build runs the
 example when its database is available (SQLite always; a server when its ``TEST_*_URL`` is set,
@@ -35,7 +37,7 @@ from typing import Any
 import markdown
 from pymdownx.superfences import SuperFencesException
 
-from proof import pages, records, runner
+from proof import pages, records, requirements, runner
 from proof.databases import DATABASES
 from proof.examples import ROOT, Example, declared_databases
 
@@ -161,8 +163,16 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
         return record.series, f"{record.output}\n\n{caption}\n"
     longest = max((len(run) for run in re.findall(r"`+", record.output)), default=0)
     fence = "`" * max(3, longest + 1)
-    console = f"$ python -m {example.module}\n{record.output.rstrip()}"
+    console = f"$ {command(example, database)}\n{record.output.rstrip()}"
     return record.series, f"{fence}console\n{console}\n{fence}\n\n{caption}\n"
+
+
+def command(example: Example, database: str) -> str:
+    """The reader's command that runs an example on a database, from a clone: with the URL of
+    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite)."""
+    url = DATABASES[database].reader_url
+    variable = f"DATABASE_URL={url} " if url and "DATABASE_URL" in example.words() else ""
+    return f"{variable}uv run python -m {example.module}"
 
 
 def _may_run(database: str) -> bool:
@@ -215,9 +225,11 @@ SECTION_MARKER = re.compile(r"^[ \t]*# --8<-- \[(?:start|end):[^\]]*\][ \t]*\n",
 def format_python(
     src: str, language: str, class_name: str, options: dict[str, str], md: Any, **kwargs: Any
 ) -> str:
-    """Highlight as any fence does; link a slice's title to the whole file's listing."""
+    """Highlight as any fence does. A slice's title links to the whole file's listing, and
+    says it is an excerpt; a listing says what to install to run it."""
     title = options.get("title", "")
-    page = pages.listings().get(title) if title.startswith("snippets/") else None
+    page = pages.listings().get(title) if title.endswith(".py") else None
+    needs = ""
     if page is not None:
         example = Example.of_file(title)
         whole = SECTION_MARKER.sub("", (ROOT / title).read_text(encoding="utf-8")).strip()
@@ -225,12 +237,42 @@ def format_python(
         shown = escape(title).replace("/", "/<wbr>")
         if whole == src.strip():
             kwargs["id_value"] = example.anchor
+            needs = _needs(title, md)
         else:
             # relative to the page's own URL (/<page>/ or /): ../ is the site root either way
-            shown = f'<a href="../{page}#{example.anchor}" title="The whole file">{shown}</a>'
+            href = f"../{page}#{example.anchor}"
+            shown = (
+                f'<a href="{href}" title="The whole file">{shown}</a> '
+                f'<span class="excerpt">(an excerpt: <a href="{href}">the whole file</a>)</span>'
+            )
         options["title"] = shown
         options["title_mode"] = "html"
     highlight: str = md.preprocessors["fenced_code_block"].highlight(
         src, language, options, md, **kwargs
     )
-    return highlight
+    return needs + highlight
+
+
+def _needs(file: str, md: Any) -> str:
+    """What a listing's reader installs to run it (proof.requirements), as HTML."""
+    found = requirements.needs(file)
+    if found.unknown:
+        raise SuperFencesException(
+            f"{file} imports {', '.join(found.unknown)}, which no installed distribution "
+            "provides: add the distribution that does to pyproject.toml (uv add ...)"
+        )
+    if found.repository:
+        names = " and ".join(f"<code>{name}</code>" for name in found.repository)
+        return (
+            f'<p class="needs">It imports this repository\'s {names}: run it from a clone '
+            "of the repository, where <code>uv run</code> installs what it needs.</p>"
+        )
+    python = requirements.python()
+    if not found.distributions:
+        return f'<p class="needs">It needs {python}, and only its standard library.</p>'
+    line: str = md.preprocessors["fenced_code_block"].highlight(
+        f"$ {found.pip()}", "console", {}, md, classes=[], id_value="", attrs={}
+    )
+    return (
+        f'<p class="needs">To run it in an environment of your own ({python}), install:</p>{line}'
+    )

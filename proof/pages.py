@@ -31,7 +31,7 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # `python -m module`, maybe after `uv run [--group name]` and environment variables
 # (`DATABASE_URL=...`)
 MODULE_COMMAND = re.compile(
-    r"^(?:[A-Z_]+=\S+ )*(?:uv run (?:--group [\w-]+ )*)?"
+    r"^(?:[A-Z_]+=\S+ )*(?P<uv>uv run (?:--group [\w-]+ )*)?"
     r"python -m (?P<module>\w+(?:\.\w+)+)(?P<args>(?: [\w.]+)*)$"
 )
 

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from proof import fences, pages, records
+from proof import fences, pages, records, requirements
 from proof.examples import ROOT, SNIPPETS, Example, examples
 
 # Programs shown on pages that are not examples, and the test that runs them.
@@ -34,8 +34,25 @@ def typed_code() -> list[str]:
                 f"{block.where}: the ```{block.info} block is typed into the page, and no test "
                 "runs it. Put the code in a file under snippets/ and include it with "
                 '`--8<-- "snippets/..."`; a console block may hold only example commands, '
-                "`$ [VAR=value] [uv run] python -m snippets...`."
+                "`$ [VAR=value] uv run python -m snippets...`."
             )
+    return found
+
+
+def commands_run_from_a_clone() -> list[str]:
+    """A command on a page works as written in a fresh clone: `uv run` runs it in the project's
+    environment (a bare `python` has none of its packages)."""
+    found = []
+    for block in pages.all_blocks():
+        if block.category != "command":
+            continue
+        for line in block.code.splitlines():
+            m = pages.MODULE_COMMAND.match(line.removeprefix("$ ").strip())
+            if line.startswith("$ ") and m and not m["uv"]:
+                found.append(
+                    f"{block.where}: `{line[2:].strip()}` fails in a fresh clone, where no "
+                    "environment is active: write it `[VAR=value] uv run python -m ...`."
+                )
     return found
 
 
@@ -58,6 +75,32 @@ def shown_code_runs() -> list[str]:
                     f"{block.where}: `python -m {module}`: no test runs it. Write it as an "
                     "example under snippets/ (a module with a main()), or run it in a test of "
                     "its own and list it in proof.policy.RUN_BY_OWN_TEST."
+                )
+    return found
+
+
+def listings_say_what_to_install() -> list[str]:
+    """Every program shown whole says what to install to run it (proof.requirements, which the
+    build renders with the listing): each module it imports is in the standard library, in
+    this repository, or in a distribution that pyproject.toml requires, so that the line names
+    what the tests ran it with."""
+    required = requirements.declared()
+    found = []
+    for file in sorted(pages.listings()):
+        if not file.endswith(".py"):
+            continue
+        needs = requirements.needs(file)
+        found += [
+            f"{file} imports {module}, which no installed distribution provides: add the "
+            "distribution that does to pyproject.toml (uv add ...)"
+            for module in needs.unknown
+        ]
+        for spec in needs.distributions:
+            m = requirements.REQUIREMENT.match(spec)
+            if m is None or requirements.canonical(m["name"]) not in required:
+                found.append(
+                    f"{file} needs {spec}, which pyproject.toml does not require: the tests "
+                    f"run it with whatever version came along. `uv add {spec}`."
                 )
     return found
 
@@ -341,9 +384,11 @@ def chapter_notes() -> list[str]:
 
 RULES: dict[str, Callable[[], list[str]]] = {
     "typed-code": typed_code,
+    "commands-run-from-a-clone": commands_run_from_a_clone,
     "shown-code-runs": shown_code_runs,
     "outputs-resolve": outputs_resolve,
     "outputs-fit": outputs_fit,
+    "listings-say-what-to-install": listings_say_what_to_install,
     "examples-shown": examples_shown,
     "names-defined": names_defined,
     "quotations-verbatim": quotations_verbatim,

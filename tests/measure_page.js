@@ -118,7 +118,8 @@ async () => {
     }
     return after;
   };
-  const names = '.md-content :not(pre) > code, .md-content .filename';
+  // a slice's title: its path, a link, then a note with spaces (which the filter skips)
+  const names = '.md-content :not(pre) > code, .md-content .filename, .md-content .filename > a:first-child';
   const broken = [...document.querySelectorAll(names)].filter(el => {
       if (/\s/.test(el.textContent.trim()) || textRects(el).length < 2) return false;
       const breaks = lineBreaks(el).filter(pair => /^\w\w$/.test(pair));
@@ -147,13 +148,25 @@ async () => {
       }
     }
   }
+  // The text of an SVG image as shown: its font sizes (user units) times the image's scale.
+  const smallText = [];
+  for (const img of document.querySelectorAll('.md-content img[src$=".svg"]')) {
+    const svg = new DOMParser().parseFromString(
+      await (await fetch(img.src)).text(), 'image/svg+xml').documentElement;
+    const viewBox = (svg.getAttribute('viewBox') || '').split(/[ ,]+/).map(Number);
+    if (viewBox.length !== 4 || !img.clientWidth) continue;
+    const sizes = [...svg.querySelectorAll('[style*="font-size"]')]
+      .map(el => parseFloat(el.getAttribute('style').match(/font-size:\s*([\d.]+)/)[1]));
+    const smallest = Math.min(...sizes) * img.clientWidth / viewBox[2];
+    if (smallest < 10) smallText.push(`${img.getAttribute('src')}: ${smallest.toFixed(1)} px`);
+  }
   const html = document.documentElement.outerHTML.length;
   const listings = [...document.querySelectorAll('details')]
     .filter(d => d.querySelector('pre'))
     .reduce((sum, d) => sum + d.outerHTML.length, 0);
   return {codeBlocks: codes.length, scrolling, covered, tables: tables.length, cutTables,
           outputs: outputs.length, wrappedOutputs: wrappedOutputs.map(outputLabel), wideOutputs,
-          wideTables, broken, overflowing, htmlChars: html, listingChars: listings,
+          wideTables, broken, overflowing, smallText, htmlChars: html, listingChars: listings,
           documentWidth: document.documentElement.scrollWidth,
           viewportWidth: document.documentElement.clientWidth};
 }

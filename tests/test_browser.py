@@ -20,10 +20,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-from proof import pages
-from proof.examples import ROOT
+from proof import fences, pages, requirements
+from proof.databases import DATABASES
+from proof.examples import ROOT, Example
 from proof.policy import OUTPUT_COLUMNS
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
@@ -148,6 +149,7 @@ def page_problems(
         (m["cutTables"], "tables cut off, or scrolling with no cue at the edge"),
         (m["broken"], "identifiers broken inside a word (inline code, titles, outputs)"),
         (m["overflowing"], "content past the screen's edge, outside a scroll box"),
+        (m["smallText"], "text in an image shown smaller than 10 px (draw it narrower)"),
     ]
     return [f"{what}: {found}" for found, what in checks if found]
 
@@ -258,19 +260,72 @@ def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str
         assert not errors, errors
 
 
-def test_copied_command_has_no_prompt(browser: Browser, base_url: str) -> None:
+def copy(block: Locator) -> str:
+    """Click a code block's copy button; what it put on the clipboard."""
+    block.scroll_into_view_if_needed()
+    block.hover()
+    block.locator(".md-code__button[data-md-type='copy'], .md-clipboard").first.click()
+    copied: str = block.page.evaluate("navigator.clipboard.readText()")
+    return copied
+
+
+# the tabs of an example that runs on the three databases: two servers and SQLite, which
+# needs no DATABASE_URL (the examples' default)
+@pytest.mark.parametrize("database", ["postgresql", "mysql", "sqlite"])
+def test_copied_command_has_no_prompt(browser: Browser, base_url: str, database: str) -> None:
     with opened(browser, base_url + "/no-pooling/") as (page, _, _):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        block = page.locator(".md-content .example-output .highlight").first
-        block.hover()
-        block.locator(".md-code__button[data-md-type='copy'], .md-clipboard").first.click()
-        copied: str = page.evaluate("navigator.clipboard.readText()")
+        tabs = page.locator(".md-content .example-output .tabbed-set").first
+        labels = tabs.locator(".tabbed-labels > label")
+        assert labels.count() == 3, labels.all_inner_texts()
+        labels.nth(list(DATABASES).index(database)).click()
+        block = tabs.locator(".tabbed-block:visible .highlight").first
+        copied = copy(block)
         shown = block.locator("code").inner_text()
-        assert shown.startswith("$ python -m "), shown[:80]
+        url = DATABASES[database].reader_url
+        expected = f"DATABASE_URL={url} " if url else ""
+        assert shown.startswith(f"$ {expected}uv run python -m snippets."), shown[:150]
         assert copied.strip() == shown.splitlines()[0].removeprefix("$ ").strip(), (
             f"the copy button should copy the command alone, without `$ ` or the output; "
             f"copied: {copied!r}"
         )
+
+
+def listed(block: pages.Block) -> bool:
+    """A listing of one Python program."""
+    return block.category == "listing" and [i.file[-3:] for i in block.includes] == [".py"]
+
+
+@pytest.mark.parametrize(
+    "page_url", sorted({f"/{pages.url(b.page)}" for b in pages.all_blocks() if listed(b)})
+)
+def test_listing_copies_whole_file(browser: Browser, base_url: str, page_url: str) -> None:
+    """A program shown whole copies as the file it is, and says what it needs installed."""
+    with opened(browser, base_url + page_url) as (page, _, _):
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        for block in pages.all_blocks():
+            if f"/{pages.url(block.page)}" != page_url or not listed(block):
+                continue
+            file = block.includes[0].file
+            listing = page.locator(f"#{Example.of_file(file).anchor}")
+            whole = fences.SECTION_MARKER.sub("", (ROOT / file).read_text(encoding="utf-8"))
+            assert copy(listing).rstrip() == whole.rstrip(), (
+                f"{page_url}: the copy button of the listing of {file} should copy the file, "
+                "without its section markers"
+            )
+            needs = requirements.needs(file)
+            said = listing.locator("xpath=preceding-sibling::*[1]").inner_text()
+            if needs.repository:
+                assert "run it from a clone" in said, f"{page_url}, {file}: {said!r}"
+            elif needs.distributions:
+                assert said.strip() == f"$ {needs.pip()}", (
+                    f"{page_url}: the listing of {file} should follow its install line"
+                )
+                install = listing.locator("xpath=preceding-sibling::*[1]")
+                assert copy(install).strip() == needs.pip(), f"{page_url}, {file}"
+            else:
+                assert "only its standard library" in said, f"{page_url}, {file}: {said!r}"
 
 
 def test_slice_title_opens_its_whole_file(browser: Browser, base_url: str) -> None:
@@ -296,6 +351,8 @@ CALCULATOR_INPUTS = [
     {"rate": "100", "hold": "0.05", "processes": "3", "utilisation": "50"},
     {"rate": "400", "hold": "0.05", "max_overflow": "-1", "others": "20"},
     {"rate": "400", "hold": "0.05", "reserved": "50", "others": "47"},
+    # every slot taken by reserved slots and other clients: nothing left for the fleet
+    {"reserved": "3", "others": "97"},
     # ties at the second decimal, where rounding rules differ: 0.125, 0.0125 x 10, 1.005
     {"rate": "1", "hold": "0.125", "processes": "1"},
     {"rate": "10", "hold": "0.0125", "processes": "1"},
@@ -304,14 +361,24 @@ CALCULATOR_INPUTS = [
     {"rate": "0", "hold": "0.5", "max_overflow": "0", "reserved": "0"},
 ]
 CALCULATOR_FIELDS = "rate hold processes utilisation max_overflow max_connections reserved others"
-# Values both refuse: out of a field's limits (the page's form and the program's argparse
-# types), and slots taken beyond max_connections (the page shows the program's message).
+# Values both refuse, in the same words: out of a field's limits (the page's form and the
+# program's argparse types: negative counts, no process, no number, a fraction of a process),
+# reserved slots that leave none to other clients, and slots taken beyond max_connections.
 CALCULATOR_REFUSED = [
     {"utilisation": "0"},
     {"utilisation": "101"},
     {"max_overflow": "-2"},
     {"processes": "0"},
+    {"processes": "1.5"},
+    {"processes": ""},
+    {"hold": ""},
+    {"rate": "-1"},
+    {"hold": "-0.5"},
+    {"others": "-1"},
+    {"reserved": "-1"},
+    {"max_connections": "0"},
     {"reserved": "150"},
+    {"reserved": "100"},
     {"reserved": "3", "others": "98"},
 ]
 CALCULATOR = "snippets.session_pool.sizing.calculator"
@@ -376,13 +443,10 @@ def test_calculator_refuses_like_program(
         f"`python -m {CALCULATOR} {' '.join(arguments)}` accepted what the page refuses:\n"
         f"{done.stdout}{done.stderr}"
     )
-    # argparse's own refusals name the argument; the page's form marks the field instead
+    # argparse names the argument (--max-overflow), the page its field (max_overflow)
     reason = done.stderr.strip().splitlines()[-1].partition(": error: ")[2]
-    expected = (
-        "Enter a number in every field, within its limits."
-        if reason.startswith("argument ")
-        else reason
-    )
+    argument, _, why = reason.removeprefix("argument --").partition(": ")
+    expected = f"{argument.replace('-', '_')}: {why}" if reason.startswith("argument ") else reason
     assert shown == expected, (
         f"the calculator on /sizing/ shows\n{shown}\nwhere the program says\n{done.stderr}"
     )

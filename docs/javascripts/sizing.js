@@ -12,9 +12,35 @@
     return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
   }
 
+  // Why a field's value is refused, or null: at_least() of the program, which
+  // gives the same limits to argparse. Fields are checked in the program's
+  // order of arguments, and named as its attributes are (max_overflow).
+  function fieldRefused(input) {
+    const text = input.value;
+    const whole = input.step === "1";
+    const value = Number(text);
+    // Python's int() takes digits only: "1.0" is not a whole number there
+    if (text === "" || !Number.isFinite(value) || (whole && !/^[+-]?\d+$/.test(text))) {
+      return `${text || "nothing"} is not ${whole ? "a whole number" : "a number"}`;
+    }
+    if (input.min !== "" && value < Number(input.min)) return `${text} is below ${input.min}`;
+    if (input.max !== "" && value > Number(input.max)) return `${text} is above ${input.max}`;
+    return null;
+  }
+
   // Why the inputs make no sense together, or null: refused() of the program.
   function refused(form) {
+    for (const input of form.querySelectorAll("input")) {
+      const problem = fieldRefused(input);
+      if (problem) return `${input.name}: ${problem}`;
+    }
     const number = (name) => Number(form.elements[name].value);
+    if (number("reserved") >= number("max_connections")) {
+      return (
+        `reserved = ${number("reserved")} leaves none of max_connections` +
+        ` = ${number("max_connections")} to ordinary clients`
+      );
+    }
     const taken = number("reserved") + number("others");
     if (taken > number("max_connections")) {
       return (
@@ -47,9 +73,10 @@
       "units of work a second, per process: " +
         `${twoDecimals(fleetRate)} / ${processes} = ${twoDecimals(rate)}`,
       `connections in use per process on average (L = rate x hold): ${twoDecimals(inUse)}`,
-      `pool_size for ${utilisation} % utilisation` +
+      `pool_size per process for ${utilisation} % utilisation` +
         ` (L / ${twoDecimals(target)}, rounded up): ${poolSize}`,
-      `connections the server allows: ${maxConnections} - ${reserved} - ${others} = ${allowed}`,
+      "connections the server allows the fleet: " +
+        `${maxConnections} - ${reserved} - ${others} = ${allowed}`,
     ];
     if (maxOverflow < 0) {
       return lines.concat([
@@ -69,11 +96,7 @@
   function attach(form) {
     const output = form.querySelector("output");
     const update = () => {
-      if (!form.checkValidity()) {
-        output.textContent = "Enter a number in every field, within its limits.";
-      } else {
-        output.textContent = refused(form) ?? calculate(form).join("\n");
-      }
+      output.textContent = refused(form) ?? calculate(form).join("\n");
     };
     form.addEventListener("input", update);
     form.addEventListener("submit", (event) => event.preventDefault());

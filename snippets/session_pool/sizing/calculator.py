@@ -77,6 +77,11 @@ def two_decimals(value: float) -> str:
 def refused(args: argparse.Namespace) -> str | None:
     """Why the inputs make no sense together, or None. The page says the
     same, in the same words."""
+    if args.reserved >= args.max_connections:  # no server starts like that
+        return (
+            f"reserved = {args.reserved} leaves none of max_connections"
+            f" = {args.max_connections} to ordinary clients"
+        )
     taken = args.reserved + args.others
     if taken > args.max_connections:
         return (
@@ -103,9 +108,9 @@ def report(args: argparse.Namespace) -> list[str]:
         f"{two_decimals(args.rate)} / {fleet.processes} = {two_decimals(rate)}",
         "connections in use per process on average (L = rate x hold): "
         f"{two_decimals(connections_in_use(rate, args.hold))}",
-        f"pool_size for {args.utilisation} % utilisation"
+        f"pool_size per process for {args.utilisation} % utilisation"
         f" (L / {two_decimals(target)}, rounded up): {fleet.pool_size}",
-        "connections the server allows: "
+        "connections the server allows the fleet: "
         f"{fleet.max_connections} - {fleet.reserved} - {fleet.others}"
         f" = {fleet.allowed}",
     ]
@@ -129,10 +134,18 @@ def at_least(
     lowest: float, kind: Callable[[str], float] = int, highest: float = math.inf
 ) -> Callable[[str], float]:
     """An argparse type: a number from `lowest` to `highest`. The page's
-    form has the same limits."""
+    form has the same limits, and says the same when one is crossed."""
 
     def parse(text: str) -> float:
-        value = kind(text)
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(
+                f"{text or 'nothing'} is not {what}"
+            )
         if value < lowest:
             raise argparse.ArgumentTypeError(f"{text} is below {lowest}")
         if value > highest:
@@ -144,14 +157,17 @@ def at_least(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Pool sizing arithmetic")
-    # units of work per second, all processes together
+    # the fleet: units of work per second, all processes together
     parser.add_argument("--rate", type=at_least(0, float), default=400.0)
+    # each unit of work: seconds from checkout to checkin
     parser.add_argument("--hold", type=at_least(0, float), default=0.05)
+    # the fleet: processes, all workers on all hosts
     parser.add_argument("--processes", type=at_least(1), default=4)
-    # the share of the time the pool_size connections are busy, in %
+    # per process: the share of the time pool_size connections are busy, %
     parser.add_argument("--utilisation", type=at_least(1, int, 100), default=70)
-    # -1: no limit
+    # per process; -1: no limit
     parser.add_argument("--max-overflow", type=at_least(-1), default=10)
+    # the server, for every client
     parser.add_argument("--max-connections", type=at_least(1), default=100)
     parser.add_argument("--reserved", type=at_least(0), default=3)
     parser.add_argument("--others", type=at_least(0), default=0)
