@@ -8,7 +8,6 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
@@ -48,13 +47,21 @@ def run_tasks(engine: Engine) -> tuple[int, int]:
         with lock:
             opened += 1
 
-    def task(number: int) -> None:
+    def note_peak() -> None:  # run once a whole wave holds its connections
         nonlocal peak
+        peak = max(peak, pool.checkedout())
+
+    # Tasks run in waves of CONCURRENCY that surely overlap: each keeps its
+    # connection until its whole wave has one, and the next wave starts once
+    # all of them are back in the pool.
+    holding = threading.Barrier(CONCURRENCY, action=note_peak)
+    returned = threading.Barrier(CONCURRENCY)
+
+    def task(number: int) -> None:
         with engine.begin() as conn:  # one transaction per task
             conn.execute(text("SELECT 1"))
-            with lock:
-                peak = max(peak, pool.checkedout())
-            time.sleep(0.01)  # the task's work
+            holding.wait(timeout=30)  # the task's work, beside the others
+        returned.wait(timeout=30)
 
     event.listen(engine, "connect", count_connect)
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as executor:
