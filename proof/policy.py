@@ -326,9 +326,10 @@ def error_texts() -> list[str]:
     links to a page that shows it.
 
     The page's convention: each ``###`` heading is an entry, ``### `error text` { #id }``. The
-    error text must be in a record's output (records/**/*.txt), within one line, starting and
-    ending at a word's edge: it may be a part of that line, such as the message without the
-    exception's class. It is compared verbatim, spaces included, except for what varies by
+    error text must be in a record's output (records/**/*.txt, as it is now or as committed:
+    ``records.outputs()``), within one line, starting and ending at a word's edge: it may be a
+    part of that line, such as the message without the exception's class. It is compared
+    verbatim, spaces included, except for what varies by
     nature between runs: both the text and the records are first passed through
     ``records.normalized()``, which replaces every match of a pattern of records/varying.toml
     (connection ids, backend pids, memory addresses, durations) by its placeholder. So
@@ -341,9 +342,11 @@ def error_texts() -> list[str]:
             "one entry each, are listed there."
         ]
     entries, found = error_entries()
+    changed = records.changed_record_files()
     printed = [
-        (record, records.normalized(record.output).splitlines())
-        for record in map(records.read, records.all_record_files())
+        (records.read(path), records.normalized(output).splitlines())
+        for path in records.all_record_files()
+        for output in records.outputs(path, changed=path in changed)
     ]
     shown: dict[str, set[str]] = {}  # example module -> the pages that show its output
     for block in pages.all_blocks():
