@@ -12,6 +12,7 @@ import re
 import tokenize
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from proof import fences, pages, records, requirements
@@ -379,6 +380,113 @@ def chapter_notes() -> list[str]:
                     )
             if line.strip():
                 before = line
+# -- troubleshooting: error texts as the programs printed them ---------------------------
+
+TROUBLESHOOTING = pages.DOCS / "troubleshooting.md"
+# An entry's heading: ### `error text` { #its-id }  (a code span of any number of backticks)
+ENTRY_HEADING = re.compile(
+    r"^###\s+(?P<ticks>`+)(?P<text>.+?)(?P=ticks)\s*\{\s*#(?P<id>[\w-]+)\s*\}\s*$"
+)
+PAGE_LINK = re.compile(r"\]\((?P<page>[\w-]+\.md)(?:#[\w-]*)?\)")
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    line: int  # of the heading, in docs/troubleshooting.md
+    text: str  # the error text, as the heading's code span holds it
+    id: str
+    links: frozenset[str]  # the pages the entry's text links to, ``configuration.md``
+
+
+def error_entries() -> tuple[list[ErrorEntry], list[str]]:
+    """The entries of docs/troubleshooting.md, and its level-3 headings that are not entries."""
+    entries: list[ErrorEntry] = []
+    malformed: list[str] = []
+    lines = TROUBLESHOOTING.read_text(encoding="utf-8").split("\n")
+    starts: list[int] = []  # line indexes of every heading of level 1 to 3, outside code
+    fence, comment = "", False
+    for n, line in enumerate(lines):
+        if m := pages.FENCE.match(line):
+            fence = "" if line.strip() == fence else fence or m["fence"]
+        comment = (comment or "<!--" in line) and "-->" not in line
+        if not fence and not comment and re.match(r"#{1,3}\s", line):
+            starts.append(n)
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        if not lines[start].startswith("### "):
+            continue
+        m = ENTRY_HEADING.match(lines[start])
+        if m is None:
+            malformed.append(
+                f"docs/troubleshooting.md:{start + 1}: every ### heading on this page is an "
+                "error text, as one code span and an id of its own: "
+                "### `the error text` { #an-id }"
+            )
+            continue
+        text = m["text"].strip() if len(m["ticks"]) > 1 else m["text"]  # `` `x` `` is `x`
+        body = "\n".join(lines[start + 1 : end])
+        links = frozenset(link["page"] for link in PAGE_LINK.finditer(body))
+        entries.append(ErrorEntry(start + 1, text, m["id"], links))
+    return entries, malformed
+
+
+def error_texts() -> list[str]:
+    """Every error text on docs/troubleshooting.md is one its programs printed, and its entry
+    links to a page that shows it.
+
+    The page's convention: each ``###`` heading is an entry, ``### `error text` { #id }``. The
+    error text must be in a record's output (records/**/*.txt, as it is now or as committed:
+    ``records.outputs()``), within one line, starting and ending at a word's edge: it may be a
+    part of that line, such as the message without the exception's class. It is compared
+    verbatim, spaces included, except for what varies by
+    nature between runs: both the text and the records are first passed through
+    ``records.normalized()``, which replaces every match of a pattern of records/varying.toml
+    (connection ids, backend pids, memory addresses, durations) by its placeholder. So
+    ``<Queue at 0x7f3a12176cd0 ...>`` matches any address, and ``timeout 0.20`` only 0.20.
+    The entry's text, up to the next heading, must link to a page that shows the output of an
+    example whose record holds the error text (an ```output fence on that page)."""
+    if not TROUBLESHOOTING.exists():
+        return [
+            "docs/troubleshooting.md is missing: the errors the site's programs print, "
+            "one entry each, are listed there."
+        ]
+    entries, found = error_entries()
+    changed = records.changed_record_files()
+    printed = [
+        (records.read(path), records.normalized(output).splitlines())
+        for path in records.all_record_files()
+        for output in records.outputs(path, changed=path in changed)
+    ]
+    shown: dict[str, set[str]] = {}  # example module -> the pages that show its output
+    for block in pages.all_blocks():
+        if block.lang == "output":
+            shown.setdefault(block.code.strip(), set()).add(block.page)
+    ids: dict[str, int] = {}
+    for entry in entries:
+        where = f"docs/troubleshooting.md:{entry.line}"
+        if entry.id in ids:
+            found.append(f"{where}: the id #{entry.id} is taken (line {ids[entry.id]}).")
+        ids.setdefault(entry.id, entry.line)
+        text = records.normalized(entry.text)
+        edges = (r"(?<!\w)" if text[:1].isalnum() or text[:1] == "_" else "") + re.escape(text)
+        edges += r"(?!\w)" if text[-1:].isalnum() or text[-1:] == "_" else ""
+        pattern = re.compile(edges)
+        holders = [r for r, lines in printed if any(pattern.search(line) for line in lines)]
+        if not holders:
+            found.append(
+                f"{where}: `{entry.text}` is printed by no example: no record's output holds "
+                "it in one line, starting and ending at a word's edge. Copy the error text from "
+                "a record (records/**/*.txt), verbatim but for what records/varying.toml says "
+                "varies (ids, addresses, durations)."
+            )
+            continue
+        pages_showing = set().union(*(shown.get(r.example, set()) for r in holders))
+        if not entry.links & pages_showing:
+            found.append(
+                f"{where}: the entry for `{entry.text}` links to no page that shows it. It is "
+                f"printed by {', '.join(sorted({r.example for r in holders}))}, whose output "
+                f"is shown on {', '.join(sorted(pages_showing)) or 'no page'}: link the "
+                "section there."
+            )
     return found
 
 
@@ -394,4 +502,5 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "quotations-verbatim": quotations_verbatim,
     "no-orphan-records": no_orphan_records,
     "chapter-notes": chapter_notes,
+    "error-texts": error_texts,
 }

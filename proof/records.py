@@ -11,6 +11,7 @@ import difflib
 import functools
 import os
 import re
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -105,6 +106,35 @@ def _read(path: Path, _mtime: int) -> Record:
 
 def all_record_files() -> Iterator[Path]:
     yield from sorted(RECORDS.rglob("*.txt"))
+
+
+def _git(*args: str) -> str | None:
+    """What a git command prints in the repository, or None without git or a checkout."""
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return None
+    return None if done.returncode else done.stdout
+
+
+def outputs(path: Path, *, changed: bool = True) -> list[str]:
+    """What a record holds now and, if it was changed since, what it held when committed.
+
+    The publish workflow (README) replaces the MySQL records with MySQL 8.4's before it builds;
+    text that pages take from the committed records, MariaDB's, is still checked against
+    those. ``changed=False`` says that git lists no change to the file: no need to ask it."""
+    now = read(path).output
+    committed = _git("show", f"HEAD:{relative(path)}") if changed else None
+    if committed is None or f"\n{OUTPUT_MARK}\n" not in committed:
+        return [now]
+    before = Record.from_text(committed, path).output
+    return [now] if before == now else [now, before]
+
+
+def changed_record_files() -> set[Path]:
+    """The records that differ from their committed version (none outside a git checkout)."""
+    status = _git("status", "--porcelain", "--", relative(RECORDS)) or ""
+    return {ROOT / line[3:] for line in status.splitlines() if "M" in line[:2]}
 
 
 # -- outputs as snapshots ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -21,10 +22,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from proof import fences, pages, requirements
+from proof import fences, pages, records, requirements
 from proof.databases import DATABASES
-from proof.examples import ROOT, Example
+from proof.examples import RECORDS, ROOT, Example
 from proof.policy import OUTPUT_COLUMNS
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
@@ -237,27 +239,260 @@ def test_linked_tabs_switch_together(browser: Browser, base_url: str) -> None:
         )
 
 
+# The runs of touching <mark>s under a selector: what a reader sees highlighted. The search
+# separator (mkdocs.yml) cuts pool_pre_ping after each underscore, and each part gets a mark of
+# its own; the marks touch, so the highlight is one: pool_pre_ping, whole.
+MARKED_RUNS = """(selector) => {
+    const runs = [];
+    let last = null;
+    for (const mark of document.querySelectorAll(`${selector} mark`)) {
+        if (last && last.nextSibling === mark) runs[runs.length - 1] += mark.textContent;
+        else runs.push(mark.textContent);
+        last = mark;
+    }
+    return runs;
+}"""
+
+
+# The first result link that carries the whole query to its page (?h=pool_+pre_+ping, its words
+# joined): the results are those of the whole query, not of the letters typed before its end.
+CARRYING = """(query) => [...document.querySelectorAll('.md-search-result__link[href*="#"]')]
+    .map(a => a.href)
+    .find(href => (new URL(href).searchParams.get('h') || '').replace(/\\s+/g, '') === query)"""
+
+
 @pytest.mark.parametrize("query", ["QueuePool", "pool_pre_ping"])
 def test_search_finds_and_highlights(browser: Browser, base_url: str, query: str) -> None:
     with opened(browser, base_url + "/") as (page, errors, _):
         page.locator("input.md-search__input").click()
         page.keyboard.type(query)  # keystrokes: Material searches on key events
-        results = page.locator(".md-search-result__item")
-        results.first.wait_for(timeout=10_000)
-        marked = page.locator(".md-search-result mark").all_inner_texts()
+        # a section's result carries the query to the page (?h=...), which marks it there
+        try:
+            href = page.wait_for_function(CARRYING, arg=query.lower(), timeout=10_000)
+        except PlaywrightTimeoutError:
+            links = page.locator(".md-search-result__link").evaluate_all("a => a.map(a => a.href)")
+            pytest.fail(f"search for {query!r}: no section result carries it: {links[:5]}")
+        marked = page.evaluate(MARKED_RUNS, ".md-search-result")
         assert any(query.lower() == m.lower() for m in marked), (
             f"search for {query!r}: the results should highlight it whole; marked: {marked[:10]}"
         )
-        # a section's result carries the query to the page (?h=...), which marks it there
-        section = page.locator(f".md-search-result__link[href*='h={query.lower()}#']").first
-        section.click()
+        page.locator(f".md-search-result__link[href='{href.json_value()}']").click()
         page.locator(".md-content mark").first.wait_for(timeout=10_000)  # marked by script
-        on_page = page.locator(".md-content mark").all_inner_texts()
+        on_page = page.evaluate(MARKED_RUNS, ".md-content")
         assert any(query.lower() == m.lower() for m in on_page), (
             f"search for {query!r}: the page opened from the results should highlight it; "
             f"marked: {on_page[:10]}"
         )
         assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def search_page(browser: Browser, base_url: str) -> Iterator[tuple[Page, list[str]]]:
+    """The home page, loaded once for the searches below (the search index is built once), and
+    its console errors and warnings: the search worker warns, and finds nothing, on a query it
+    cannot run."""
+    with opened(browser, base_url + "/") as (page, errors, _):
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.on("console", lambda m: errors.append(m.text) if m.type == "warning" else None)
+        # the index is built once the results' line no longer reads as served: "Initializing
+        # search"; a search before that would read that line as the placeholder
+        html = page.request.get(base_url + "/").text()
+        served = html.partition('md-search-result__meta">')[2].partition("<")[0].strip()
+        assert served, "the served page has no search result line (.md-search-result__meta)"
+        page.locator("input.md-search__input").click()
+        page.locator(".md-search-result__meta").filter(has_not_text=served).wait_for()
+        yield page, errors
+
+
+def search_results(
+    page: Page, query: str, *, paste: bool = False, every: bool = False
+) -> list[list[str]]:
+    """Search for `query`, entered or pasted, and return the results (all of them if `every`):
+    for each page found, in order, its path and the sections shown with it
+    (``/configuration/``, ``/configuration/#pool-size``)."""
+    box = page.locator("input.md-search__input")
+    items = page.locator(".md-search-result__item")
+    meta = page.locator(".md-search-result__meta")
+    box.click()
+    box.fill("")
+    page.keyboard.press("End")  # a key event: Material searches again, and shows no results
+    # no results, and the placeholder, "Type to start searching", once the index is built
+    page.wait_for_function(
+        """() => !document.querySelector('.md-search-result__item')
+            && document.querySelector('.md-search-result__meta').textContent.trim()"""
+    )
+    placeholder = meta.inner_text()
+    if paste:  # as a reader pastes an error: Control+V, with the text on the clipboard
+        page.evaluate("text => navigator.clipboard.writeText(text)", query)
+        page.keyboard.press("Control+V")
+    else:  # at once, not a key at a time: one search, for the whole query
+        box.fill(query)
+        page.keyboard.press("End")
+    # "12 matching documents", or "No matching documents"
+    meta.filter(has_not_text=placeholder).wait_for(timeout=10_000)
+    words = meta.inner_text().split()
+    count = int(words[0]) if words[0].isdigit() else 0
+    if count:
+        items.first.wait_for(timeout=10_000)
+    # Material shows 10 pages, and 4 more each time the results are scrolled to their end
+    scroller = page.locator(".md-search__scrollwrap")
+    more = "n => document.querySelectorAll('.md-search-result__item').length > n"
+    frames = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    while every and items.count() < count:
+        shown = items.count()
+        for _ in range(5):  # a scroll to the end that Material missed shows no more: again
+            scroller.evaluate("el => el.scrollTo(0, 0)")
+            page.evaluate(frames)
+            scroller.evaluate("el => el.scrollTo(0, el.scrollHeight)")
+            try:
+                page.wait_for_function(more, arg=shown, timeout=2_000)
+                break
+            except PlaywrightTimeoutError:
+                continue
+        else:
+            pytest.fail(f"search for {query!r}: {count} pages found, {shown} shown after scrolling")
+    paths: list[list[str]] = items.evaluate_all(
+        """items => items.map(item => [...item.querySelectorAll(':scope > a')]
+            .map(a => { const url = new URL(a.href); return url.pathname + url.hash; }))"""
+    )
+    return paths
+
+
+# Errors as the examples printed them, pasted whole into the search box, and the entry of the
+# troubleshooting page that answers each: (record, the text the pasted part starts with, the
+# section). The pasted text is read from the record, so it is always a real, current output.
+PASTED_ERRORS = {
+    "queuepool-timeout": (
+        "configuration/max_overflow.postgresql",
+        "sqlalchemy.exc.TimeoutError: QueuePool limit",
+        "queuepool-limit",
+    ),
+    "mysql-2013": (
+        "common_issues/stale_connection_error.mysql",
+        "(pymysql.err.OperationalError) (2013,",
+        "mysql-2013",
+    ),
+    "mysql-2013-timed-out": (
+        "common_issues/silent_drop.mysql",
+        "pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query (",
+        "mysql-2013-timed-out",
+    ),
+    "mysql-2006": (
+        "common_issues/stale_connection_error.mysql",
+        "(pymysql.err.OperationalError) (2006,",
+        "mysql-2006",
+    ),
+    "pg-closed": (
+        "common_issues/silent_drop.postgresql",
+        "psycopg.OperationalError: consuming input failed",
+        "server-closed-unexpectedly",
+    ),
+    "pg-terminated": (
+        "common_issues/stale_connection_error.postgresql",
+        "(psycopg.errors.AdminShutdown)",
+        "admin-shutdown",
+    ),
+    "pg-idle-timeout": (
+        "common_issues/stale_connection_error.postgresql",
+        "(psycopg.errors.IdleSessionTimeout)",
+        "idle-session-timeout",
+    ),
+    "pg-role-limit": (
+        "configuration/server_limit.postgresql",
+        "FATAL:",
+        "too-many-connections-for-role",
+    ),
+    "mysql-1226": ("configuration/server_limit.mysql", "(1226,", "max-user-connections"),
+    "pgbouncer-prepared": (
+        "pgbouncer/transaction_mode.pgbouncer",
+        "psycopg.errors.DuplicatePreparedStatement:",
+        "duplicate-prepared-statement",
+    ),
+    "async-queuepool": (
+        "async_engines/async_pool.postgresql",
+        "ArgumentError: Pool class QueuePool",
+        "queuepool-asyncio",
+    ),
+    "event-loop": (
+        "async_engines/event_loops.postgresql",
+        "builtins.RuntimeError: <Queue",
+        "different-event-loop",
+    ),
+    "missing-greenlet": (
+        "pool_types/async_fallback.postgresql",
+        "sqlalchemy.exc.MissingGreenlet:",
+        "missing-greenlet",
+    ),
+    "pending-rollback": (
+        "lifecycle/legacy_ping.postgresql",
+        "PendingRollbackError:",
+        "pending-rollback",
+    ),
+    "sqlite-thread": (
+        "pool_types/singleton_threads.sqlite",
+        "sqlite3.ProgrammingError: SQLite objects",
+        "sqlite-same-thread",
+    ),
+    "gc-warning": (
+        "async_engines/forgotten_connection.mysql",
+        "SAWarning: The garbage collector",
+        "gc-non-checked-in",
+    ),
+}
+
+
+def pasted_error(record: str, start: str) -> str:
+    """The rest of the record's first output line that holds `start`, from `start` on (in the
+    record as it is, or as committed: the entries quote the committed records)."""
+    path = RECORDS / "session_pool" / f"{record}.txt"
+    for line in "\n".join(records.outputs(path)).splitlines():
+        if start in line:
+            return line[line.index(start) :].strip()
+    raise AssertionError(f"{records.relative(path)} prints no line with {start!r} any more")
+
+
+@pytest.mark.parametrize(("record", "start", "section"), PASTED_ERRORS.values(), ids=PASTED_ERRORS)
+def test_pasted_error_finds_its_entry(
+    search_page: tuple[Page, list[str]], record: str, start: str, section: str
+) -> None:
+    page, console = search_page
+    error = pasted_error(record, start)
+    before = len(console)
+    results = search_results(page, error, paste=True)
+    expected = ["/troubleshooting/", f"/troubleshooting/#{section}"]
+    assert results and results[0][:2] == expected, (
+        f"pasted {error!r}: the first result should be the troubleshooting page's entry "
+        f"{expected[1]}, which answers it; the first results are: {results[:3]}"
+    )
+    assert not console[before:], console[before:]
+
+
+# An identifier is found whole and by its parts: every page that holds pool_pre_ping is found
+# by pool_pre_ping and by pre_ping (the search separator in mkdocs.yml cuts after underscores).
+@pytest.mark.parametrize(
+    ("whole", "part"), [("pool_pre_ping", "pre_ping"), ("max_overflow", "overflow")], ids=str
+)
+def test_identifier_found_whole_and_by_part(
+    search_page: tuple[Page, list[str]], built_site: Path, whole: str, part: str
+) -> None:
+    page, console = search_page
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    holding = {
+        "/" + doc["location"].partition("#")[0]
+        for doc in index["docs"]
+        if whole in doc["title"] or whole in doc["text"]
+    }
+    before = len(console)
+    for query in (whole, part):
+        found = {item[0] for item in search_results(page, query, every=True)}
+        missed = sorted(holding - found)
+        assert not missed, (
+            f"search for {query!r} found {len(found)} pages, but not these {len(missed)} of the "
+            f"{len(holding)} that hold {whole}: {missed}"
+        )
+    assert not console[before:], console[before:]
+
+
 
 
 def copy(block: Locator) -> str:
