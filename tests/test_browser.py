@@ -493,8 +493,6 @@ def test_identifier_found_whole_and_by_part(
     assert not console[before:], console[before:]
 
 
-
-
 def copy(block: Locator) -> str:
     """Click a code block's copy button; what it put on the clipboard."""
     block.scroll_into_view_if_needed()
