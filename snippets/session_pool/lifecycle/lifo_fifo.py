@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 POOLED = 3
-IDLE_TIMEOUT = 1  # seconds: the server closes a session idle that long
+IDLE_TIMEOUT = 2  # seconds: the server closes a session idle that long
 
 
 def session_id(conn: Connection) -> int:
