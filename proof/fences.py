@@ -43,6 +43,10 @@ from proof.examples import ROOT, Example, declared_databases
 
 log = logging.getLogger("mkdocs.plugins.proof")
 
+# The widest line an output shows whole: the content column of a laptop (1440 px) holds 77
+# characters of code beside the copy button's strip (docs/stylesheets/extra.css); outputs never
+# wrap, and tests/test_browser.py measures that they fit.
+OUTPUT_COLUMNS = 77
 OPTIONS = {"databases", "render"}
 RENDERS = {"text", "markdown"}
 # The page's own code-block settings (mkdocs.yml), so outputs look like the code around them.
@@ -169,10 +173,23 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
 
 def command(example: Example, database: str) -> str:
     """The reader's command that runs an example on a database, from a clone: with the URL of
-    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite)."""
+    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite).
+    Shown after `$ `, it fits OUTPUT_COLUMNS: longer, it goes on over lines ending in `\\`."""
     url = DATABASES[database].reader_url
-    variable = f"DATABASE_URL={url} " if url and "DATABASE_URL" in example.words() else ""
-    return f"{variable}uv run python -m {example.module}"
+    variable = [f"DATABASE_URL={url}"] if url and "DATABASE_URL" in example.words() else []
+    return shell_lines([*variable, "uv run python -m", example.module])
+
+
+def shell_lines(parts: list[str]) -> str:
+    """A shell command of `parts`, the lines of which fit OUTPUT_COLUMNS after `$ `."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(f"$ {lines[-1]} {part} \\") <= OUTPUT_COLUMNS:
+            lines[-1] += f" {part}"
+        else:
+            lines[-1] += " \\"
+            lines.append(f"    {part}")
+    return "\n".join(lines)
 
 
 def _may_run(database: str) -> bool:
@@ -271,7 +288,7 @@ def _needs(file: str, md: Any) -> str:
     if not found.distributions:
         return f'<p class="needs">It needs {python}, and only its standard library.</p>'
     line: str = md.preprocessors["fenced_code_block"].highlight(
-        f"$ {found.pip()}", "console", {}, md, classes=[], id_value="", attrs={}
+        f"$ {shell_lines(found.pip())}", "console", {}, md, classes=[], id_value="", attrs={}
     )
     return (
         f'<p class="needs">To run it in an environment of your own ({python}), install:</p>{line}'

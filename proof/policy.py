@@ -117,14 +117,8 @@ def outputs_resolve() -> list[str]:
     return found
 
 
-# The widest line an output shows whole: the content column of a laptop (1440 px) holds 77
-# characters of code beside the copy button's strip (docs/stylesheets/extra.css); outputs never
-# wrap, and tests/test_browser.py measures that they fit.
-OUTPUT_COLUMNS = 77
-
-
 def outputs_fit() -> list[str]:
-    """Every line of an output a page shows, its `$ python -m` command too, fits the column."""
+    """Every line of an output a page shows, its command too, fits the column."""
     found = []
     for block in pages.all_blocks():
         if block.lang != "output":
@@ -139,12 +133,12 @@ def outputs_fit() -> list[str]:
             record = records.load(request.example, database)
             if record is None:
                 continue
-            command = f"$ python -m {request.example.module}"
-            lines = [command, *record.output.splitlines()]
-            long = [(n, line) for n, line in enumerate(lines) if len(line) > OUTPUT_COLUMNS]
+            command = f"$ {fences.command(request.example, database)}"
+            lines = [*command.splitlines(), *record.output.splitlines()]
+            long = [(n, line) for n, line in enumerate(lines) if len(line) > fences.OUTPUT_COLUMNS]
             found += [
                 f"{block.where}: {records.relative(record.path)}, output line {n}: "
-                f"{len(line)} characters, more than {OUTPUT_COLUMNS}: {line[:50]}... Print "
+                f"{len(line)} characters, more than {fences.OUTPUT_COLUMNS}: {line[:50]}... Print "
                 "shorter lines in the example (outputs never wrap), then --refresh-records."
                 for n, line in long
             ]
@@ -478,8 +472,9 @@ def error_texts() -> list[str]:
         if not holders:
             found.append(
                 f"{where}: `{entry.text}` is printed by no example: no record's output holds "
-                "it, whitespace aside, starting and ending at a word's edge. Copy the error text from "
-                "a record (records/**/*.txt), verbatim but for what records/varying.toml says "
+                "it, whitespace aside, starting and ending at a word's edge. Copy the error "
+                "text from a record (records/**/*.txt), verbatim but for what "
+                "records/varying.toml says "
                 "varies (ids, addresses, durations)."
             )
             continue

@@ -49,9 +49,10 @@ class Needs:
     repository: tuple[str, ...]  # packages of this repository it imports
     unknown: tuple[str, ...]  # modules no installed distribution provides
 
-    def pip(self) -> str:
-        """``pip install sqlalchemy "psycopg[binary]"``: brackets quoted for every shell."""
-        return "pip install " + " ".join(f'"{d}"' if "[" in d else d for d in self.distributions)
+    def pip(self) -> list[str]:
+        """``pip install``, ``sqlalchemy``, ``"psycopg[binary]"``: the words of the command
+        that installs them, brackets quoted for every shell."""
+        return ["pip install", *(f'"{d}"' if "[" in d else d for d in self.distributions)]
 
 
 @functools.cache
