@@ -131,6 +131,23 @@ def outputs(path: Path, *, changed: bool = True) -> list[str]:
     return [now] if before == now else [now, before]
 
 
+def unwrapped(output: str, start: str) -> str | None:
+    """The text an output holds from `start` (where it first begins) to the end of its line, as
+    the program meant it: outputs wrap a long line to fit the page, the rest indented deeper,
+    so the line is joined with those, whitespace collapsed."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    depth = [len(line) - len(line.lstrip()) for line in lines]
+    for n, line in enumerate(lines):
+        end = n + 1
+        while end < len(lines) and depth[end] > depth[n]:
+            end += 1
+        joined = " ".join(" ".join(lines[n:end]).split())
+        at = joined.find(start)
+        if 0 <= at < len(" ".join(line.split())):  # it begins on this line
+            return joined[at:]
+    return None
+
+
 def changed_record_files() -> set[Path]:
     """The records that differ from their committed version (none outside a git checkout)."""
     status = _git("status", "--porcelain", "--", relative(RECORDS)) or ""

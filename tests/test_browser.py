@@ -27,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from proof import fences, pages, records, requirements
 from proof.databases import DATABASES
 from proof.examples import RECORDS, ROOT, Example
-from proof.policy import OUTPUT_COLUMNS
+from proof.fences import OUTPUT_COLUMNS
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -140,7 +140,7 @@ def page_problems(
         (
             m["wideOutputs"] if viewport == "desktop" else [],
             f"outputs wider than the column: an example prints at most {OUTPUT_COLUMNS} "
-            "characters a line (proof.policy.OUTPUT_COLUMNS), its command included",
+            "characters a line (proof.fences.OUTPUT_COLUMNS), its command included",
         ),
         (
             m["wrappedOutputs"],
@@ -442,12 +442,13 @@ PASTED_ERRORS = {
 
 
 def pasted_error(record: str, start: str) -> str:
-    """The rest of the record's first output line that holds `start`, from `start` on (in the
-    record as it is, or as committed: the entries quote the committed records)."""
+    """The rest of the record's first output line that holds `start`, from `start` on, joined
+    as the program printed it before it wrapped it to fit (in the record as it is, or as
+    committed: the entries quote the committed records)."""
     path = RECORDS / "session_pool" / f"{record}.txt"
-    for line in "\n".join(records.outputs(path)).splitlines():
-        if start in line:
-            return line[line.index(start) :].strip()
+    found = records.unwrapped("\n".join(records.outputs(path)), start)
+    if found:
+        return found
     raise AssertionError(f"{records.relative(path)} prints no line with {start!r} any more")
 
 
@@ -515,10 +516,10 @@ def test_copied_command_has_no_prompt(browser: Browser, base_url: str, database:
         block = tabs.locator(".tabbed-block:visible .highlight").first
         copied = copy(block)
         shown = block.locator("code").inner_text()
-        url = DATABASES[database].reader_url
-        expected = f"DATABASE_URL={url} " if url else ""
-        assert shown.startswith(f"$ {expected}uv run python -m snippets."), shown[:150]
-        assert copied.strip() == shown.splitlines()[0].removeprefix("$ ").strip(), (
+        command = fences.command(Example("snippets.session_pool.bad_no_pooling"), database)
+        assert shown.startswith(f"$ {command}\n"), shown[:150]
+        assert ("DATABASE_URL=" in command) == bool(DATABASES[database].reader_url)
+        assert copied.strip() == command, (
             f"the copy button should copy the command alone, without `$ ` or the output; "
             f"copied: {copied!r}"
         )
@@ -552,11 +553,12 @@ def test_listing_copies_whole_file(browser: Browser, base_url: str, page_url: st
             if needs.repository:
                 assert "run it from a clone" in said, f"{page_url}, {file}: {said!r}"
             elif needs.distributions:
-                assert said.strip() == f"$ {needs.pip()}", (
+                install = fences.shell_lines(needs.pip())
+                assert said.strip() == f"$ {install}", (
                     f"{page_url}: the listing of {file} should follow its install line"
                 )
-                install = listing.locator("xpath=preceding-sibling::*[1]")
-                assert copy(install).strip() == needs.pip(), f"{page_url}, {file}"
+                shown = listing.locator("xpath=preceding-sibling::*[1]")
+                assert copy(shown).strip() == install, f"{page_url}, {file}"
             else:
                 assert "only its standard library" in said, f"{page_url}, {file}: {said!r}"
 

@@ -143,7 +143,8 @@ def closed_drill(url: str, proxy: "Proxy") -> None:
             old_id = pooled_id(engine)
             proxy.close_flows()
             start = time.monotonic()
-            say(f"pool_pre_ping={pre_ping}: {use(engine, old_id)}", "   ")
+            print(f"   pool_pre_ping={pre_ping}:")
+            say(use(engine, old_id), "     ")
             print(f"     took {time.monotonic() - start:.2f} s")
         finally:
             engine.dispose()

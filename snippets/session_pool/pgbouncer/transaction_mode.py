@@ -83,8 +83,15 @@ def prepared_statements(url: str) -> None:
         ("psycopg's default", default),
         ("prepare_threshold=None", no_prepare),
     ):
-        said = f"{label}: {two_clients_in_turn(engine)}"
-        print(textwrap.fill(said, 76, subsequent_indent="  "))
+        print(f"{label}:")
+        print(
+            textwrap.fill(
+                two_clients_in_turn(engine),
+                76,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        )
         engine.dispose()
 
 

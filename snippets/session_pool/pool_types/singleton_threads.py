@@ -70,6 +70,15 @@ def own_tables(engine: Engine) -> Counter[str]:
     # --8<-- [end:threads]
 
 
+def say(what: str) -> None:
+    """Print `what` indented, in lines of at most 76 characters."""
+    print(
+        textwrap.fill(
+            what, 76, initial_indent="    ", subsequent_indent="      "
+        )
+    )
+
+
 def run(title: str, engine: Engine) -> None:
     log = PoolLog()
     logging.getLogger("sqlalchemy.pool").addHandler(log)
@@ -77,10 +86,10 @@ def run(title: str, engine: Engine) -> None:
         print(title)
         for what, threads in sorted(own_tables(engine).items()):
             print(f"  {threads} of {THREADS} threads:")
-            print(textwrap.indent(textwrap.fill(what, 72), "    "))
+            say(what)
         for what, times in log.errors.items():
             print(f"  the pool logged {times} x:")
-            print(textwrap.indent(textwrap.fill(what, 72), "    "))
+            say(what)
     finally:
         engine.dispose()  # its failed closes go to the handler too
         logging.getLogger("sqlalchemy.pool").removeHandler(log)
