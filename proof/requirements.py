@@ -9,7 +9,9 @@ Derived from the file alone, the same way for every file:
   drivers an async example builds into its URL (``databases.IMPORTED_DRIVERS``).
 
 Each module maps to the distribution that installs it
-(``importlib.metadata.packages_distributions()``); the standard library needs nothing. A
+(``importlib.metadata.packages_distributions()``), or, where none is installed (reading the
+site installs the ``docs`` group only), to the pyproject.toml requirement of its name; the
+standard library needs nothing. A
 program that imports a package of this repository (``proof``) runs from a clone only.
 
 A distribution is written as pyproject.toml requires it, with its extras (``psycopg[binary]``),
@@ -113,6 +115,7 @@ def needs(file: str) -> Needs:
     backends = {make_url(url).get_backend_name() for url in urls}
     top += [m for m, (_, backend) in IMPORTED_DRIVERS.items() if m in words and backend in backends]
     installed = _installed()
+    required = declared()
     distributions: list[str] = []  # canonical names
     repository: list[str] = []
     unknown: list[str] = []
@@ -123,9 +126,10 @@ def needs(file: str) -> Needs:
             repository.append(name)
         elif name in installed:
             distributions.append(canonical(installed[name][0]))
+        elif canonical(name) in required:  # of a group not installed here (bench: matplotlib)
+            distributions.append(canonical(name))
         else:
             unknown.append(name)
-    required = declared()
     last = len(required)
     specs = []
     for key in sorted(set(distributions), key=lambda k: (required.get(k, (last,))[0], k)):

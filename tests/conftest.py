@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,8 +164,10 @@ def record_mode(pytestconfig: pytest.Config) -> records.Mode:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site as ``mkdocs build --strict`` makes it from the records (no example runs), from
-    a scratch folder as `mkdocs build -f` from anywhere would. Built once per run: the first
-    test process to ask builds it, in the folder that xdist's workers share; the others wait."""
+    a scratch folder as `mkdocs build -f` from anywhere would, in the environment a reader's
+    ``uv run mkdocs serve`` gets: a new one, with the docs group only (no test tools). Built
+    once per run: the first test process to ask builds it, in the folder that xdist's workers
+    share; the others wait."""
     shared = tmp_path_factory.getbasetemp()
     shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
     site, log = shared / "site", shared / "site.log"
@@ -179,9 +180,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     else:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
+        reader = ["uv", "run", "--isolated", "--frozen", "--project", str(ROOT)]
         command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
         done = subprocess.run(
-            [sys.executable, "-m", *command], cwd=shared, env=env, capture_output=True, text=True
+            [*reader, *command], cwd=shared, env=env, capture_output=True, text=True
         )
         log.with_suffix(".tmp").write_text(f"{done.returncode}\n{done.stderr}")
         log.with_suffix(".tmp").replace(log)
