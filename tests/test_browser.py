@@ -595,6 +595,9 @@ CALCULATOR_INPUTS = [
     {"rate": "400", "hold": "0.05", "reserved": "50", "others": "47"},
     # every slot taken by reserved slots and other clients: nothing left for the fleet
     {"reserved": "3", "others": "97"},
+    # the most processes that fit, their pools sized for their share: none; 6 of the 4 given
+    {"rate": "4000", "hold": "0.05", "processes": "20"},
+    {"rate": "400", "hold": "0.05", "processes": "4", "max_connections": "100"},
     # ties at the second decimal, where rounding rules differ: 0.125, 0.0125 x 10, 1.005
     {"rate": "1", "hold": "0.125", "processes": "1"},
     {"rate": "10", "hold": "0.0125", "processes": "1"},
@@ -604,7 +607,8 @@ CALCULATOR_INPUTS = [
 ]
 CALCULATOR_FIELDS = "rate hold processes utilisation max_overflow max_connections reserved others"
 # Values both refuse, in the same words: out of a field's limits (the page's form and the
-# program's argparse types: negative counts, no process, no number, a fraction of a process),
+# program's argparse types: negative counts, no process, no number, a fraction of a process,
+# a rate, a hold or max_connections above their highest),
 # reserved slots that leave none to other clients, and slots taken beyond max_connections.
 CALCULATOR_REFUSED = [
     {"utilisation": "0"},
@@ -615,6 +619,9 @@ CALCULATOR_REFUSED = [
     {"processes": ""},
     {"hold": ""},
     {"rate": "-1"},
+    {"rate": "1e21"},
+    {"hold": "3601"},
+    {"max_connections": "262144"},
     {"hold": "-0.5"},
     {"others": "-1"},
     {"reserved": "-1"},

@@ -51,6 +51,21 @@
     return null;
   }
 
+  // pool_size_for() of the program: rounded first, as the program does (200 x
+  // 0.05 is 10); at least 1, since pool_size=0 would mean no limit
+  function poolSizeFor(rate, hold, utilisation) {
+    return Math.max(1, Math.ceil(Number(((rate * hold) / utilisation).toFixed(6))));
+  }
+
+  // most_processes() of the program: fewer processes need bigger pools
+  function mostProcesses(fleetRate, hold, utilisation, maxOverflow, allowed) {
+    let fits = 0;
+    for (let n = 1; n <= Math.floor(allowed / (1 + maxOverflow)); n++) {
+      if (n * (poolSizeFor(fleetRate / n, hold, utilisation) + maxOverflow) <= allowed) fits = n;
+    }
+    return fits;
+  }
+
   function calculate(form) {
     const number = (name) => Number(form.elements[name].value);
     const fleetRate = number("rate");
@@ -65,9 +80,7 @@
     const rate = fleetRate / processes; // each process gets its share
     const target = utilisation / 100;
     const inUse = rate * hold; // Little's law: L = rate x hold
-    // rounded first, as the program does: 200 x 0.05 is 10; at least 1,
-    // since pool_size=0 would mean no limit
-    const poolSize = Math.max(1, Math.ceil(Number((inUse / target).toFixed(6))));
+    const poolSize = poolSizeFor(rate, hold, target);
     const allowed = maxConnections - reserved - others;
     const lines = [
       "units of work a second, per process: " +
@@ -81,15 +94,16 @@
     if (maxOverflow < 0) {
       return lines.concat([
         "connections the fleet may open: no bound (max_overflow = -1)",
-        "fits: no, each process may open any number of connections",
+        "fits: unbounded, a process may open any number of connections",
       ]);
     }
-    const perProcess = poolSize + maxOverflow;
-    const most = processes * perProcess;
+    const most = processes * (poolSize + maxOverflow);
+    const fit = mostProcesses(fleetRate, hold, target, maxOverflow, allowed);
     return lines.concat([
       `connections the fleet may open: ${processes} x (${poolSize} + ${maxOverflow}) = ${most}`,
       `fits: ${most <= allowed ? "yes" : "no"}`,
-      `most processes that fit: ${Math.floor(allowed / perProcess)}`,
+      "most processes that fit (the rate shared): " +
+        (fit ? `${fit}` : "none"),
     ]);
   }
 

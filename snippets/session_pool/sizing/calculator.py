@@ -60,11 +60,22 @@ class Fleet:
     def allowed(self) -> int:
         return self.max_connections - self.reserved - self.others
 
-    @property
-    def max_processes(self) -> int:
-        return self.allowed // self.per_process
-
     # --8<-- [end:fleet]
+
+
+# --8<-- [start:most-processes]
+def most_processes(
+    fleet_rate: float, hold: float, utilisation: float, fleet: Fleet
+) -> int:
+    """The most processes that fit, each with the pool_size its share of
+    the fleet's rate needs: fewer processes need bigger pools. 0: none."""
+    fits = 0
+    for n in range(1, fleet.allowed // (1 + fleet.max_overflow) + 1):
+        pool_size = pool_size_for(fleet_rate / n, hold, utilisation)
+        if n * (pool_size + fleet.max_overflow) <= fleet.allowed:
+            fits = n
+    return fits
+    # --8<-- [end:most-processes]
 
 
 def two_decimals(value: float) -> str:
@@ -118,15 +129,17 @@ def report(args: argparse.Namespace) -> list[str]:
         return [
             *lines,
             "connections the fleet may open: no bound (max_overflow = -1)",
-            "fits: no, each process may open any number of connections",
+            "fits: unbounded, a process may open any number of connections",
         ]
+    most = most_processes(args.rate, args.hold, target, fleet)
     return [
         *lines,
         "connections the fleet may open: "
         f"{fleet.processes} x ({fleet.pool_size} + {fleet.max_overflow})"
         f" = {fleet.most}",
         f"fits: {'yes' if fleet.most <= fleet.allowed else 'no'}",
-        f"most processes that fit: {fleet.max_processes}",
+        "most processes that fit (the rate shared): "
+        + (str(most) if most else "none"),
     ]
 
 
@@ -158,17 +171,21 @@ def at_least(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Pool sizing arithmetic")
     # the fleet: units of work per second, all processes together
-    parser.add_argument("--rate", type=at_least(0, float), default=400.0)
+    parser.add_argument(
+        "--rate", type=at_least(0, float, 1_000_000_000), default=400.0
+    )
     # each unit of work: seconds from checkout to checkin
-    parser.add_argument("--hold", type=at_least(0, float), default=0.05)
+    parser.add_argument("--hold", type=at_least(0, float, 3600), default=0.05)
     # the fleet: processes, all workers on all hosts
     parser.add_argument("--processes", type=at_least(1), default=4)
     # per process: the share of the time pool_size connections are busy, %
     parser.add_argument("--utilisation", type=at_least(1, int, 100), default=70)
     # per process; -1: no limit
     parser.add_argument("--max-overflow", type=at_least(-1), default=10)
-    # the server, for every client
-    parser.add_argument("--max-connections", type=at_least(1), default=100)
+    # the server, for every client (262143: PostgreSQL's highest setting)
+    parser.add_argument(
+        "--max-connections", type=at_least(1, int, 262143), default=100
+    )
     parser.add_argument("--reserved", type=at_least(0), default=3)
     parser.add_argument("--others", type=at_least(0), default=0)
     args = parser.parse_args()
