@@ -11,8 +11,8 @@ Derived from the file alone, the same way for every file:
 Each module maps to the distribution that installs it
 (``importlib.metadata.packages_distributions()``), or, where none is installed (reading the
 site installs the ``docs`` group only), to the pyproject.toml requirement of its name; the
-standard library needs nothing. A
-program that imports a package of this repository (``proof``) runs from a clone only.
+standard library needs nothing. A program that imports a package of this repository
+(``proof``) runs from a clone only.
 
 A distribution is written as pyproject.toml requires it, with its extras (``psycopg[binary]``),
 without versions: what the tests ran with, as the line that ends every page names it.
