@@ -4,35 +4,28 @@ Run it (Lighthouse from npm, the version LIGHTHOUSE names; Chromium from Debian)
 
     uv run python scripts/lighthouse.py
 
-It builds the site from the records into a scratch folder, serves it on a free port, runs
-Lighthouse's accessibility category on each page with the CHROMIUM of the environment
-(``chromium`` by default), and prints each page's score and the audits that failed. Reported,
-not asserted: the browser tests hold axe-core's WCAG 2.1 A/AA rules, which Lighthouse's
-accessibility audits are mostly made of, to zero violations on every page.
+It builds the site from the records into a scratch folder and serves it on a free port, as the
+tests do (proof.site), runs Lighthouse's accessibility category on each page with the CHROMIUM
+of the environment (``chromium`` by default), and prints each page's score and the audits
+that failed. Reported, not asserted: the browser tests hold axe-core's WCAG 2.1 A/AA rules,
+which Lighthouse's accessibility audits are mostly made of, to zero violations on every page.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from proof.site import build, served
+
 # npm fetches it once into its cache; CI's browser tests do not need it (axe-core is theirs)
 LIGHTHOUSE = ["npm", "exec", "--yes", "--package=lighthouse@12.8.2", "--", "lighthouse"]
 FORMS = {"phone": [], "laptop": ["--preset=desktop"]}  # Lighthouse's own emulations
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *_: object) -> None:
-        pass
 
 
 def score(url: str, form: str) -> tuple[int, list[str]]:
@@ -58,22 +51,19 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as scratch:
         site = Path(scratch) / "site"
-        env = os.environ | {"RECORDS_ONLY": "1", "NO_MKDOCS_2_WARNING": "1"}
-        build = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)]
-        subprocess.run(build, cwd=ROOT, env=env, check=True)
-        handler = functools.partial(Quiet, directory=str(site))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+        done = build(site, Path(scratch))
+        if done.returncode:
+            print(f"mkdocs build --strict failed:\n{done.stderr}")
+            return 2
         pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
         below = 0
-        for page in pages:
-            path = "/" if page == "." else f"/{page}/"
-            for form in FORMS:
-                points, failed = score(base + path, form)
-                below += points < 100
-                print(f"{points:4d}  {form:6s} {path}  {'; '.join(failed)}".rstrip())
-        server.shutdown()
+        with served(site) as base:
+            for page in pages:
+                path = "/" if page == "." else f"/{page}/"
+                for form in FORMS:
+                    points, failed = score(base + path, form)
+                    below += points < 100
+                    print(f"{points:4d}  {form:6s} {path}  {'; '.join(failed)}".rstrip())
     print(f"{len(pages)} pages, {len(FORMS)} forms each: {below} below 100")
     return 1 if below else 0
 

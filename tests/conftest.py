@@ -9,7 +9,6 @@ one skips its cases, unless ``TEST_REQUIRE_ALL_DATABASES=1`` (CI) makes that an 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from sqlalchemy import make_url
 
 from proof import databases, pgbouncer, records
 from proof.databases import DATABASES
-from proof.examples import ROOT
+from proof.site import build as site_build
 
 REQUIRED = os.environ.get("TEST_REQUIRE_ALL_DATABASES", "") not in {"", "0", "false", "no"}
 SETTLE_SECONDS = 10.0  # servers take a moment to notice a closed socket: then it is a leak
@@ -163,11 +162,9 @@ def record_mode(pytestconfig: pytest.Config) -> records.Mode:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as ``mkdocs build --strict`` makes it from the records (no example runs), from
-    a scratch folder as `mkdocs build -f` from anywhere would, in the environment a reader's
-    ``uv run mkdocs serve`` gets: a new one, with the docs group only (no test tools). Built
-    once per run: the first test process to ask builds it, in the folder that xdist's workers
-    share; the others wait."""
+    """The site as a reader's environment builds it (proof.site.build), from a scratch folder.
+    Built once per run: the first test process to ask builds it, in the folder that xdist's
+    workers share; the others wait."""
     shared = tmp_path_factory.getbasetemp()
     shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
     site, log = shared / "site", shared / "site.log"
@@ -178,13 +175,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         while not log.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
     else:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
-        reader = ["uv", "run", "--isolated", "--frozen", "--project", str(ROOT)]
-        command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
-        done = subprocess.run(
-            [*reader, *command], cwd=shared, env=env, capture_output=True, text=True
-        )
+        done = site_build(site, shared)
         log.with_suffix(".tmp").write_text(f"{done.returncode}\n{done.stderr}")
         log.with_suffix(".tmp").replace(log)
     returncode, _, stderr = log.read_text().partition("\n")

@@ -7,14 +7,11 @@ A page that fails is saved as a screenshot in ``test-artifacts/screenshots/`` (n
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +25,7 @@ from proof import fences, pages, records, requirements
 from proof.databases import DATABASES
 from proof.examples import RECORDS, ROOT, Example
 from proof.fences import OUTPUT_COLUMNS
+from proof.site import served
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -47,31 +45,10 @@ Opened = tuple[Page, list[str], list[str]]  # the page, its console errors, requ
 PAGES = sorted(f"/{pages.url(page.name)}" for page in pages.pages())
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A page closed while a file was on its way is no error of the site's."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 @pytest.fixture(scope="module")
 def base_url(built_site: Path) -> Iterator[str]:
-    """The built site, served on a free port of localhost."""
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with served(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
