@@ -96,12 +96,18 @@ DATABASES = {  # in the order of the tabs on the pages
         ),
     )
 }
+# A URL's driver name -> the distribution whose version the records name
 DRIVERS = {"psycopg": "psycopg", "pymysql": "PyMySQL", "pysqlite": "sqlite3"}
-# Drivers an example imports to connect by itself: module -> (package, backend of its URL)
+DRIVERS |= {"psycopg2": "psycopg2", "asyncpg": "asyncpg", "mysqldb": "mysqlclient"}
+# Drivers an example names to connect by itself, in an import or in a URL it builds
+# ("mysql+mysqldb"): word -> (distribution, backend of its URL)
 IMPORTED_DRIVERS = {
     "aiomysql": ("aiomysql", "mysql"),
     "aiosqlite": ("aiosqlite", "sqlite"),
     "psycopg_pool": ("psycopg-pool", "postgresql"),
+    "psycopg2": ("psycopg2", "postgresql"),
+    "asyncpg": ("asyncpg", "postgresql"),
+    "mysqldb": ("mysqlclient", "mysql"),
 }
 
 
@@ -146,8 +152,10 @@ def libraries(url: str, mentioned: Iterable[str] = ()) -> str:
         f"SQLAlchemy {version('SQLAlchemy')}",
         f"{driver} {'(standard library)' if driver == 'sqlite3' else version(driver)}",
     ]
-    for module, (package, backend) in IMPORTED_DRIVERS.items():
-        if module in mentioned and backend == parsed.get_backend_name():
+    words = {w.lower() for w in mentioned}  # import MySQLdb, "mysql+mysqldb://"
+    for word, (package, backend) in IMPORTED_DRIVERS.items():
+        named = word in words and package != driver
+        if named and backend == parsed.get_backend_name():
             found.append(f"{package} {version(package)}")
     return ", ".join(found)
 

@@ -6,7 +6,8 @@ Derived from the file alone, the same way for every file:
 * for an example, for each database it runs on (its ``# databases:`` line), the DBAPI module
   of the URL a reader's command gives (``databases.Database.reader_url``: psycopg, PyMySQL);
 * the drivers it names for one of those databases without importing them, such as the asyncio
-  drivers an async example builds into its URL (``databases.IMPORTED_DRIVERS``).
+  drivers an async example builds into its URL (``databases.IMPORTED_DRIVERS``, which gives
+  their distributions).
 
 Each module maps to the distribution that installs it
 (``importlib.metadata.packages_distributions()``), or, where none is installed (reading the
@@ -113,10 +114,10 @@ def needs(file: str) -> Needs:
     words = set(re.findall(r"\w+", source))
     urls = [DATABASES[d].reader_url or "sqlite://" for d in databases]
     backends = {make_url(url).get_backend_name() for url in urls}
-    top += [m for m, (_, backend) in IMPORTED_DRIVERS.items() if m in words and backend in backends]
+    named = [d for w, (d, b) in IMPORTED_DRIVERS.items() if w in words and b in backends]
     installed = _installed()
     required = declared()
-    distributions: list[str] = []  # canonical names
+    distributions = [canonical(d) for d in named]  # canonical names
     repository: list[str] = []
     unknown: list[str] = []
     for name in dict.fromkeys(top):
