@@ -22,6 +22,7 @@ SNIPPETS = ROOT / "snippets"
 RECORDS = ROOT / "records"
 LOCK = ROOT / "uv.lock"
 PROJECT = "pooling-verified"  # the [project] name in pyproject.toml and uv.lock
+RUNTIME_GROUP = "compiled-drivers"  # a dependency group the examples need at run time
 DATABASES_LINE = re.compile(r"^# databases: (?P<names>.+)$", re.MULTILINE)
 
 
@@ -128,7 +129,8 @@ def _imports(path: Path, _mtime: int) -> list[str]:
 
 @functools.cache
 def locked_runtime_versions(_mtime: int) -> tuple[str, ...]:
-    """name==version of every package uv.lock installs for the project itself (no dev tools).
+    """name==version of every package uv.lock installs for the project itself and its
+    ``RUNTIME_GROUP`` (no dev tools).
 
     Cached per modification time of uv.lock, so `mkdocs serve` notices a new lock.
     """
@@ -151,6 +153,8 @@ def locked_runtime_versions(_mtime: int) -> tuple[str, ...]:
             seen.add((pin, str(dependency.get("extra", ""))))
             if name != PROJECT:
                 pins.add(pin)
+            else:
+                pending += package.get("dev-dependencies", {})[RUNTIME_GROUP]  # type: ignore[index]
             pending += package.get("dependencies", [])  # type: ignore[arg-type]
             for extra_name in dependency.get("extra", []):  # type: ignore[attr-defined]
                 pending += package.get("optional-dependencies", {})[extra_name]  # type: ignore[index]

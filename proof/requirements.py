@@ -111,7 +111,7 @@ def needs(file: str) -> Needs:
     top = imported(source)
     databases = declared_databases(source) if file.startswith("snippets/") else ()
     top += [driver_module(DATABASES[d].reader_url) for d in databases if DATABASES[d].reader_url]
-    words = set(re.findall(r"\w+", source))
+    words = set(re.findall(r"\w+", source.lower()))  # "mysql+mysqldb", import MySQLdb
     urls = [DATABASES[d].reader_url or "sqlite://" for d in databases]
     backends = {make_url(url).get_backend_name() for url in urls}
     named = [d for w, (d, b) in IMPORTED_DRIVERS.items() if w in words and b in backends]
@@ -129,6 +129,8 @@ def needs(file: str) -> Needs:
             distributions.append(canonical(installed[name][0]))
         elif canonical(name) in required:  # of a group not installed here (bench: matplotlib)
             distributions.append(canonical(name))
+        elif name.lower() in IMPORTED_DRIVERS:  # likewise, named otherwise (MySQLdb)
+            distributions.append(canonical(IMPORTED_DRIVERS[name.lower()][0]))
         else:
             unknown.append(name)
     last = len(required)
