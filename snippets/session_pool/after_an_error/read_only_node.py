@@ -22,8 +22,16 @@ import secrets
 import time
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, exc
-from sqlalchemy import make_url, text
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    exc,
+    make_url,
+    text,
+)
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
