@@ -1,4 +1,4 @@
-"""SQLite's "database is locked": two connections writing at once, and
+"""SQLite's error database is locked: two connections writing at once, and
 what avoids it, measured.
 
 SQLite lets one connection write at a time. A writer that finds the
