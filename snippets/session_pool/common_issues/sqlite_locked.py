@@ -64,7 +64,8 @@ def try_write(engine: Engine) -> str:
             conn.commit()
         return "written"
     except exc.OperationalError as error:
-        return f"{step}: {type(error.orig).__name__}: {error.orig}"
+        kind = f"{type(error.orig).__module__}.{type(error.orig).__name__}"
+        return f"{step}: {kind}: {error.orig}"
 
 
 def matrix(url: str) -> None:
