@@ -422,6 +422,22 @@ PASTED_ERRORS = {
         "SAWarning: The garbage collector",
         "gc-non-checked-in",
     ),
+    "pending-rollback-session": (
+        "after_an_error/lost_mid_transaction.postgresql",
+        "Can't reconnect",
+        "pending-rollback",
+    ),
+    "pg-read-only": (
+        "after_an_error/read_only_node.postgresql",
+        "cannot execute INSERT",
+        "read-only-transaction",
+    ),
+    "mysql-1792": ("after_an_error/read_only_node.mysql", "(1792,", "mysql-1792"),
+    "sqlite-locked": (
+        "common_issues/sqlite_locked.sqlite",
+        "sqlite3.OperationalError: database is locked",
+        "sqlite-database-locked",
+    ),
 }
 
 
