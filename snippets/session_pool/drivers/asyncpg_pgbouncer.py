@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 RUNS = 3  # checkouts per process, a transaction each
-PROCESSES = 2  # started one after the other, as a server starts workers
+PROCESSES = 2  # worker processes, one after the other
 
 
 def asyncpg_url(url: str) -> URL:
@@ -71,37 +71,43 @@ def recipe_engine(url: URL) -> AsyncEngine:
 
 
 # --8<-- [start:worker]
-async def runs(engine: AsyncEngine) -> str:
-    """RUNS checkouts, each running the same query in a transaction."""
+async def runs(engine: AsyncEngine) -> list[str]:
+    """RUNS checkouts, each running the same query in a transaction; what
+    failed, if one did."""
     try:
         for run in range(1, RUNS + 1):
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-                await conn.commit()
-        return f"{RUNS} runs, no error"
-    except exc.DBAPIError as error:
-        cause = error.orig.__cause__ if error.orig else None  # asyncpg's
-        return (
-            f"run {run}: {type(error).__name__} from "
-            f"{type(cause).__module__}.{type(cause).__name__}: "
-            f"{str(cause).splitlines()[0]} [SQL: {error.statement}]"
-        )
+            try:
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                    await conn.commit()
+            except exc.DBAPIError as error:
+                raised = f"{type(error).__module__}.{type(error).__name__}"
+                return [f"run {run} raised {raised}", *explain(error)]
+        return [f"{RUNS} runs, no error"]
     finally:
         await engine.dispose()
 
 
-def worker(url: str, recipe: bool) -> str:
+def worker(url: str, recipe: bool) -> list[str]:
     """What one worker process does: runs() on its own engine."""
     make = recipe_engine if recipe else default_engine
     return asyncio.run(runs(make(asyncpg_url(url))))
 
 
-def in_new_process(url: str, recipe: bool) -> str:
-    """worker() in a new interpreter, started the way a worker is."""
+def in_new_process(url: str, recipe: bool) -> list[str]:
+    """worker() in a new process, forked as a pre-forking server such as
+    Gunicorn starts its workers (fork: Unix only)."""
     fork = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=fork) as process:
         return process.submit(worker, url, recipe).result()
     # --8<-- [end:worker]
+
+
+def explain(error: exc.DBAPIError) -> list[str]:
+    """asyncpg's exception, and SQLAlchemy's message without its link."""
+    cause = error.orig.__cause__ if error.orig else None
+    said = str(error).splitlines()
+    return [f"from {type(cause).__module__}.{type(cause).__name__}", *said[:-1]]
 
 
 def remove_asyncpg_statements(url: str) -> None:
@@ -141,16 +147,21 @@ def main() -> None:
     try:
         for recipe, label in (
             (False, "asyncpg's default names"),
-            (True, "prepared_statement_name_func, as SQLAlchemy's docs"),
+            (True, "prepared_statement_name_func, SQLAlchemy's recipe"),
         ):
             print(f"{label}, NullPool:")
             for process in range(1, PROCESSES + 1):
-                said = f"process {process}, {in_new_process(url, recipe)}"
-                print(
-                    textwrap.fill(
-                        said, 76, initial_indent="  ", subsequent_indent="    "
+                first, *more = in_new_process(url, recipe)
+                print(f"  process {process}: {first}")
+                for line in more:
+                    print(
+                        textwrap.fill(
+                            line,
+                            74,
+                            initial_indent="    ",
+                            subsequent_indent="      ",
+                        )
                     )
-                )
     finally:
         remove_asyncpg_statements(url)
 

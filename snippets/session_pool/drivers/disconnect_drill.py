@@ -106,15 +106,15 @@ async def async_session_id(conn: AsyncConnection) -> int:
 
 # --8<-- [start:describe]
 def describe(error: exc.DBAPIError) -> list[str]:
-    """SQLAlchemy's exception, the driver's, and the driver's message."""
-    orig = error.orig  # the driver's exception, as its DBAPI module has it
-    lines = [f"raised {qualified(error)}", f"  wrapping {qualified(orig)}"]
-    cause = orig.__cause__ if orig else None  # an asyncio driver's own
-    if cause is not None:
-        lines.append(f"  raised from {qualified(cause)}")
-    for line in str(orig).splitlines():
+    """SQLAlchemy's exception, the asyncio driver's own one it comes from,
+    SQLAlchemy's message, and whether the connection was invalidated."""
+    lines = [f"raised {qualified(error)}"]
+    cause = error.orig.__cause__ if error.orig else None
+    if cause is not None:  # an asyncio driver's exception, adapted
+        lines.append(f"  from {qualified(cause)}")
+    for line in str(error).splitlines():  # in lines of 70 at most
         lines += textwrap.wrap(
-            line, 66, initial_indent="  | ", subsequent_indent="  |   "
+            line, 70, initial_indent="  ", subsequent_indent="    "
         )
     lines.append(f"connection_invalidated: {error.connection_invalidated}")
     return lines
@@ -280,9 +280,9 @@ def print_drill(url: str, driver: str, lines: list[str]) -> None:
 
 def in_the_pool(url: str) -> None:
     sync, asyncio_driver = drivers(url)
-    for pre_ping in (False, True):
+    for part, pre_ping in ((1, False), (2, True)):
         print(
-            f"1. pool_pre_ping={pre_ping}: the session ends while the "
+            f"{part}. pool_pre_ping={pre_ping}: the session ends while the "
             "connection is in the pool"
         )
         print_drill(url, sync, sync_in_pool(url, sync, pre_ping))
@@ -293,7 +293,7 @@ def in_the_pool(url: str) -> None:
 def in_a_statement(url: str) -> None:
     sync, asyncio_driver = drivers(url)
     statement = SQL[backend(url)]["long statement"]
-    print(f"2. The session ended during {statement}")
+    print(f"3. The session ends during {statement}")
     print_drill(url, sync, sync_in_statement(url, sync))
     lines = asyncio.run(async_in_statement(url, asyncio_driver))
     print_drill(url, asyncio_driver, lines)
@@ -301,7 +301,7 @@ def in_a_statement(url: str) -> None:
 
 def exhaustion(url: str) -> None:
     sync, asyncio_driver = drivers(url)
-    print("3. A pool of 1 (max_overflow=0) out of connections, per driver")
+    print("4. A pool of 1 (max_overflow=0) out of connections, per driver")
     texts: dict[str, list[str]] = {}
     for driver in (make_url(url).get_driver_name(), sync):
         texts.setdefault(sync_exhaustion(url, driver), []).append(driver)
@@ -309,8 +309,11 @@ def exhaustion(url: str) -> None:
     texts.setdefault(raised, []).append(asyncio_driver)
     for raised, names in texts.items():
         print(f"--- {', '.join(names)}:")
-        for line in textwrap.wrap(raised, 72):
-            print(f"    {line}")
+        print(
+            textwrap.fill(
+                raised, 74, initial_indent="    ", subsequent_indent="      "
+            )
+        )
 
 
 def main() -> None:
