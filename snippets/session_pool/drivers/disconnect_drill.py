@@ -126,7 +126,7 @@ def qualified(error: object) -> str:
 
 
 def which(old: int, new: int) -> str:
-    return f"session {new}, {'the same' if new == old else 'a new'} one"
+    return f"server session {new}, {'the same' if new == old else 'a new'} one"
 
 
 def sync_in_pool(url: str, driver: str, pre_ping: bool) -> list[str]:
@@ -138,7 +138,7 @@ def sync_in_pool(url: str, driver: str, pre_ping: bool) -> list[str]:
         with engine.connect() as conn:
             old = session_id(conn)
         end_session(url, old)
-        lines = [f"session {old}"]
+        lines = [f"server session {old}"]
         try:
             with engine.connect() as conn:
                 new = session_id(conn)
@@ -163,7 +163,7 @@ async def async_in_pool(url: str, driver: str, pre_ping: bool) -> list[str]:
             old = await async_session_id(conn)
             pooled = (await conn.get_raw_connection()).driver_connection
         await asyncio.to_thread(end_session, url, old)
-        lines = [f"session {old}"]
+        lines = [f"server session {old}"]
         if driver == "asyncpg":
             lines.append(f"asyncpg's is_closed(): {await closed(pooled)}")
         try:
@@ -199,9 +199,12 @@ def sync_in_statement(url: str, driver: str) -> list[str]:
             ender.start()
             try:
                 conn.execute(text(SQL[backend(url)]["long statement"]))
-                lines = [f"session {old}", "the statement ended, no error"]
+                lines = [
+                    f"server session {old}",
+                    "the statement ended, no error",
+                ]
             except exc.DBAPIError as error:
-                lines = [f"session {old}", *describe(error)]
+                lines = [f"server session {old}", *describe(error)]
             finally:
                 ender.join()
         return lines
@@ -220,9 +223,12 @@ async def async_in_statement(url: str, driver: str) -> list[str]:
             )
             try:
                 await conn.execute(text(SQL[backend(url)]["long statement"]))
-                lines = [f"session {old}", "the statement ended, no error"]
+                lines = [
+                    f"server session {old}",
+                    "the statement ended, no error",
+                ]
             except exc.DBAPIError as error:
-                lines = [f"session {old}", *describe(error)]
+                lines = [f"server session {old}", *describe(error)]
             finally:
                 await ender
         return lines
