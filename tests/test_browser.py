@@ -392,6 +392,31 @@ PASTED_ERRORS = {
         "psycopg.errors.DuplicatePreparedStatement:",
         "duplicate-prepared-statement",
     ),
+    "psycopg2-closed": (
+        "drivers/disconnect_drill.postgresql",
+        "(psycopg2.OperationalError) server closed",
+        "psycopg2-server-closed",
+    ),
+    "asyncpg-closed": (
+        "drivers/disconnect_drill.postgresql",
+        "(sqlalchemy.dialects.postgresql.asyncpg.InterfaceError)",
+        "asyncpg-connection-closed",
+    ),
+    "asyncpg-mid-operation": (
+        "drivers/disconnect_drill.postgresql",
+        "(sqlalchemy.dialects.postgresql.asyncpg.Error)",
+        "asyncpg-closed-mid-operation",
+    ),
+    "mysqlclient-2013": (
+        "drivers/disconnect_drill.mysql",
+        "(MySQLdb.OperationalError) (2013,",
+        "mysqlclient-2013",
+    ),
+    "asyncpg-prepared": (
+        "drivers/asyncpg_pgbouncer.pgbouncer",
+        "(sqlalchemy.dialects.postgresql.asyncpg.ProgrammingError)",
+        "asyncpg-duplicate-prepared-statement",
+    ),
     "async-queuepool": (
         "async_engines/async_pool.postgresql",
         "ArgumentError: Pool class QueuePool",
