@@ -1,7 +1,7 @@
-"""A task cancelled while its connection runs a query: what happens to the
-connection, what SQLAlchemy logs, what the server still runs. Then a
-statement timeout on the server, which ends the query and keeps the
-connection.
+"""A task cancelled while it holds a connection, first while it waits, then
+while its query runs: what happens to the connection, what SQLAlchemy
+logs, what the server still runs. Then a statement timeout on the server,
+which ends the query and keeps the connection.
 
 Run it:  python -m snippets.session_pool.async_engines.cancelled_query
 Set DATABASE_URL to try another database; the program switches the URL to
@@ -16,6 +16,7 @@ import os
 import re
 import textwrap
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, exc, make_url, text
@@ -34,12 +35,13 @@ STATE_QUERIES = {
     " WHERE ID = :pid",
 }
 RUNNING = {"active", "Query"}  # the states of a session running a statement
+RESTING = {"idle", "Sleep"}  # no statement, no transaction
 END_SESSION = {"postgresql": "SELECT pg_terminate_backend(:pid)"}
 END_SESSION |= {"mysql": "KILL :pid"}
 for queries in PID_QUERIES, SLOW_QUERIES, STATE_QUERIES, END_SESSION:
     queries["mariadb"] = queries["mysql"]
 LIMITS: dict[str, Any] = {"pool_size": 1, "max_overflow": 0}
-WATCH = 0.5  # seconds the program watches the server after the cancel
+WATCH = 0.5  # seconds the program watches the server after a cancel
 
 
 def async_url(url: str) -> str:
@@ -93,10 +95,11 @@ async def until_running(monitor: Engine, pid: int) -> None:
 
 
 async def after_cancel(monitor: Engine, pid: int) -> str:
-    """server_view() once the session ended, or after WATCH seconds."""
+    """server_view() once the session ended or rests in the pool, or after
+    WATCH seconds."""
     deadline = time.monotonic() + WATCH
-    while server_state(monitor, pid) is not None:
-        if time.monotonic() > deadline:
+    while (found := server_state(monitor, pid)) is not None:
+        if found[0] in RESTING or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.01)
     return server_view(monitor, pid)
@@ -117,36 +120,72 @@ async def session_pid(engine: AsyncEngine) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
-# --8<-- [start:slow-request]
+# --8<-- [start:requests]
+async def waiting_request(
+    engine: AsyncEngine, pids: asyncio.Queue[int], go_on: asyncio.Event
+) -> None:
+    """Hands the session's id over, then waits for go_on: it holds the
+    connection, in a transaction, and runs no statement."""
+    async with engine.connect() as conn:
+        pid_query = text(PID_QUERIES[engine.dialect.name])
+        await pids.put((await conn.execute(pid_query)).scalar_one())
+        await go_on.wait()
+
+
 async def slow_request(engine: AsyncEngine, pids: asyncio.Queue[int]) -> None:
     """Hands the session's id over, then runs a query of 30 seconds."""
     async with engine.connect() as conn:
         pid_query = text(PID_QUERIES[engine.dialect.name])
         await pids.put((await conn.execute(pid_query)).scalar_one())
         await conn.execute(text(SLOW_QUERIES[engine.dialect.name]))
-        # --8<-- [end:slow-request]
+        # --8<-- [end:requests]
 
 
-async def cancelled(url: str, monitor: Engine, logged: Logged) -> None:
-    engine = create_async_engine(url, **LIMITS)
-    pool = cast(AsyncAdaptedQueuePool, engine.pool)
+Started = tuple["asyncio.Task[None]", int]
+
+
+async def start_waiting(engine: AsyncEngine, monitor: Engine) -> Started:
     pids: asyncio.Queue[int] = asyncio.Queue()
-    logged.records.clear()
-    # --8<-- [start:cancel]
+    # --8<-- [start:start-waiting]
+    never = asyncio.Event()
+    task = asyncio.create_task(waiting_request(engine, pids, never))
+    pid = await pids.get()  # the task now waits for `never`
+    # --8<-- [end:start-waiting]
+    return task, pid
+
+
+async def start_running(engine: AsyncEngine, monitor: Engine) -> Started:
+    pids: asyncio.Queue[int] = asyncio.Queue()
+    # --8<-- [start:start-running]
     task = asyncio.create_task(slow_request(engine, pids))
     pid = await pids.get()
     await until_running(monitor, pid)  # the server runs the query now
-    task.cancel()  # what asyncio.timeout() does when its time is up
+    # --8<-- [end:start-running]
+    return task, pid
+
+
+async def cancelled(
+    url: str,
+    monitor: Engine,
+    logged: Logged,
+    start: Callable[[AsyncEngine, Engine], Awaitable[Started]],
+) -> None:
+    engine = create_async_engine(url, **LIMITS)
+    pool = cast(AsyncAdaptedQueuePool, engine.pool)
+    logged.records.clear()
+    task, pid = await start(engine, monitor)
     try:
-        await task
-    except asyncio.CancelledError:
-        print(f"   the task was cancelled; checked out {pool.checkedout()}")
-    # --8<-- [end:cancel]
-    try:
+        # --8<-- [start:cancel]
+        task.cancel()  # what asyncio.timeout() does when its time is up
+        try:
+            await task
+        except asyncio.CancelledError:
+            print(f"   the task was cancelled; checked out {pool.checkedout()}")
+        # --8<-- [end:cancel]
         for record in logged.records:
             message = re.sub(r"<.*>", "<connection>", record.getMessage())
             show(f"logged {record.levelname} by {record.name}: {message}")
-        show(f"within {WATCH} s: {await after_cancel(monitor, pid)}")
+        show(f"after the cancel: {await after_cancel(monitor, pid)}")
         again = await session_pid(engine)
         print(f"   the next checkout gets server session {pid}: {again == pid}")
     finally:
@@ -204,8 +243,10 @@ async def timed_out(url: str, monitor: Engine) -> None:
 
 async def run(url: str, monitor: Engine, logged: Logged) -> None:
     print(f"Driver: {make_url(url).drivername}")
+    print("A task cancelled while it waits, holding a connection:")
+    await cancelled(url, monitor, logged, start_waiting)
     print("A task cancelled while its query runs:")
-    await cancelled(url, monitor, logged)
+    await cancelled(url, monitor, logged, start_running)
     print("A statement timeout on the server instead:")
     await timed_out(url, monitor)
 
