@@ -226,7 +226,9 @@ async def timed_out(url: str, monitor: Engine) -> None:
         try:
             await slow_request(engine, pids)
         except exc.OperationalError as error:
-            print(f"   {type(error).__module__}.{type(error).__name__}:")
+            cause = type(error.orig)
+            raised = f"{cause.__module__}.{cause.__name__}"
+            print(f"   {type(error).__name__} from {raised}:")
             show(str(error.orig))
         pid = pids.get_nowait()
         # --8<-- [end:timed-out]
