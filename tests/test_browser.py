@@ -422,6 +422,27 @@ PASTED_ERRORS = {
         "SAWarning: The garbage collector",
         "gc-non-checked-in",
     ),
+    "async-session-provisioning": (
+        "async_engines/shared_session.sqlite",
+        "sqlalchemy.exc.InvalidRequestError:",
+        "async-session-provisioning",
+    ),
+    "readexactly": (
+        "async_engines/shared_session_busy.mysql",
+        "builtins.RuntimeError: readexactly()",
+        "readexactly-concurrent",
+    ),
+    "pg-statement-timeout": (
+        "async_engines/cancelled_query.postgresql",
+        "canceling statement",
+        "statement-timeout",
+    ),
+    "mysql-1969": ("async_engines/cancelled_query.mysql", "(1969,", "max-statement-time"),
+    "event-loop-closed": (
+        "async_engines/event_loops.mysql",
+        "builtins.RuntimeError: Event loop is closed",
+        "event-loop-closed",
+    ),
 }
 
 
