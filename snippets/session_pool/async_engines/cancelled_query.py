@@ -90,7 +90,10 @@ def server_view(monitor: Engine, pid: int) -> str:
 async def until_running(monitor: Engine, pid: int) -> None:
     """Return once the server runs the slow query in session pid."""
     slow = SLOW_QUERIES[monitor.dialect.name]
-    while (found := server_state(monitor, pid)) is None or found[1] != slow:
+    while True:
+        found = server_state(monitor, pid)
+        if found is not None and found[0] in RUNNING and found[1] == slow:
+            return
         await asyncio.sleep(0.01)
 
 
@@ -141,7 +144,7 @@ async def slow_request(engine: AsyncEngine, pids: asyncio.Queue[int]) -> None:
         # --8<-- [end:requests]
 
 
-Started = tuple["asyncio.Task[None]", int]
+Started = tuple[asyncio.Task[None], int]  # the task, and its session's id
 
 
 async def start_waiting(engine: AsyncEngine, monitor: Engine) -> Started:
