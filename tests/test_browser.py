@@ -463,6 +463,27 @@ PASTED_ERRORS = {
         "sqlite3.OperationalError: database is locked",
         "sqlite-database-locked",
     ),
+    "async-session-provisioning": (
+        "async_engines/shared_session.sqlite",
+        "sqlalchemy.exc.InvalidRequestError:",
+        "async-session-provisioning",
+    ),
+    "readexactly": (
+        "async_engines/shared_session_busy.mysql",
+        "builtins.RuntimeError: readexactly()",
+        "readexactly-concurrent",
+    ),
+    "pg-statement-timeout": (
+        "async_engines/cancelled_query.postgresql",
+        "canceling statement",
+        "statement-timeout",
+    ),
+    "mysql-1969": ("async_engines/cancelled_query.mysql", "(1969,", "max-statement-time"),
+    "event-loop-closed": (
+        "async_engines/event_loops.mysql",
+        "builtins.RuntimeError: Event loop is closed",
+        "event-loop-closed",
+    ),
 }
 
 
