@@ -5,8 +5,8 @@ Run it:  python -m snippets.session_pool.servers.gunicorn_post_fork
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 
-This module is the gunicorn configuration of the server that main() starts,
-with the app and the worker_exit() hook of gunicorn_preload.
+This module is the gunicorn configuration and app of the server that main()
+starts: the app and the worker_exit() hook of gunicorn_preload, and post_fork().
 """
 
 # databases: postgresql, mysql
@@ -15,6 +15,10 @@ from typing import Any
 
 import gunicorn  # type: ignore[import-untyped]
 
+# gunicorn loads the app from this module too
+from snippets.session_pool.servers.gunicorn_preload import (
+    create_app as create_app,
+)
 from snippets.session_pool.servers.gunicorn_preload import get_engine, run
 
 # --8<-- [start:post-fork]

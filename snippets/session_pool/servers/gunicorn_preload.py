@@ -109,17 +109,18 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    config: str, port: int
+    config: str, port: int, workers: int = 2
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start gunicorn with the config module `config`; stop it afterwards."""
+    """Start gunicorn with the module `config` as its configuration and
+    app; stop it afterwards."""
     # --8<-- [start:command]
     command = [
         sys.executable, "-m", "gunicorn",
         "--config", f"python:{config}",
         "--preload",  # load the app in the master, then fork the workers
-        "--workers", "2",
+        "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}",
-        f"{THIS_MODULE}:create_app()",
+        f"{config}:create_app()",
     ]  # fmt: skip
     # --8<-- [end:command]
     with tempfile.TemporaryFile() as log:
@@ -144,12 +145,12 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def ask(port: int) -> dict[str, Any]:
+def ask(port: int, path: str = "/") -> dict[str, Any]:
     """One request; retried while the server does not listen yet."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         try:
-            url = f"http://127.0.0.1:{port}/"
+            url = f"http://127.0.0.1:{port}{path}"
             with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
                 answer: dict[str, Any] = json.load(response)
                 return answer
