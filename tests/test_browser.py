@@ -422,6 +422,11 @@ PASTED_ERRORS = {
         "SAWarning: The garbage collector",
         "gc-non-checked-in",
     ),
+    "mysql-2014": (
+        "servers/gunicorn_killed_worker.mysql",
+        "pymysql.err.OperationalError: (2014,",
+        "mysql-2014",
+    ),
 }
 
 
