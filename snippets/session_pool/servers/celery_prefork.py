@@ -201,8 +201,8 @@ def run(app_module: str) -> None:
             print("  task 1, in a pool process:")
             print(describe(first))
             wait_until_ended(monitor, first["session"])
-            print(f"  its process exited: server session {first['session']}")
-            print("  ended")
+            ended = first["session"]
+            print(f"  its process exited; server session {ended} ended")
             second = run_task(queue)
             other = "another" if second["pid"] != first["pid"] else "the same"
             print(f"  task 2, in {other} pool process:")
