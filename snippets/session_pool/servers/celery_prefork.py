@@ -22,13 +22,13 @@ import tempfile
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import celery  # type: ignore[import-untyped]
 from celery import Celery, signals
-from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
 THIS_MODULE = "snippets.session_pool.servers.celery_prefork"
@@ -53,6 +53,13 @@ app.conf.update(
 
 def database_url() -> str:
     return os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+
+
+def require_server(backends: Iterable[str]) -> None:
+    """Exit with a message when DATABASE_URL names another database."""
+    backend = make_url(database_url()).get_backend_name()
+    if backend not in backends:
+        sys.exit(f"Set DATABASE_URL to a {' or '.join(backends)} URL")
 
 
 def session_id(conn: Connection) -> int:
@@ -192,6 +199,7 @@ def describe(answer: dict[str, Any]) -> str:
 
 def run(app_module: str) -> None:
     """A task, its process exits, then a task in another process."""
+    require_server(SESSION_ID_SQL)
     monitor = create_engine(database_url(), poolclass=NullPool)
     queue = f"pooling-guide-{uuid.uuid4().hex}"
     try:

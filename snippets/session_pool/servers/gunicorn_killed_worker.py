@@ -33,6 +33,7 @@ from snippets.session_pool.servers.gunicorn_preload import (
     free_port,
     get_engine,
     gunicorn_server,
+    require_server,
 )
 
 THIS_MODULE = "snippets.session_pool.servers.gunicorn_killed_worker"
@@ -148,6 +149,7 @@ def kill_during_slow_query(port: int, monitor: Engine) -> dict[str, Any]:
 
 
 def main() -> None:
+    require_server(["mysql"])
     print(f"gunicorn {gunicorn.__version__}, --preload --workers 1, no hooks")
     monitor = create_engine(database_url(), poolclass=NullPool)
     port = free_port()

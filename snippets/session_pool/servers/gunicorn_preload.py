@@ -24,12 +24,12 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import gunicorn  # type: ignore[import-untyped]
-from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
 THIS_MODULE = "snippets.session_pool.servers.gunicorn_preload"
@@ -48,6 +48,13 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 def database_url() -> str:
     return os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+
+
+def require_server(backends: Iterable[str]) -> None:
+    """Exit with a message when DATABASE_URL names another database."""
+    backend = make_url(database_url()).get_backend_name()
+    if backend not in backends:
+        sys.exit(f"Set DATABASE_URL to a {' or '.join(backends)} URL")
 
 
 def session_id(conn: Connection) -> int:
@@ -202,6 +209,7 @@ def describe(answer: dict[str, Any]) -> str:
 
 def run(config: str) -> None:
     """Two workers answer, one of them exits, then the other answers."""
+    require_server(SESSION_ID_SQL)
     monitor = create_engine(database_url(), poolclass=NullPool)
     port = free_port()
     with gunicorn_server(config, port) as server:
