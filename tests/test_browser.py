@@ -484,6 +484,11 @@ PASTED_ERRORS = {
         "builtins.RuntimeError: Event loop is closed",
         "event-loop-closed",
     ),
+    "mysql-2014": (
+        "servers/gunicorn_killed_worker.mysql",
+        "pymysql.err.OperationalError: (2014,",
+        "mysql-2014",
+    ),
 }
 
 

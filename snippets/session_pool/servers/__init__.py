@@ -1,0 +1,1 @@
+"""Examples for the page "gunicorn and Celery": real forking servers."""
