@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import celery  # type: ignore[import-untyped]
+import celery
 from celery import Celery, signals
 from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
@@ -104,7 +104,7 @@ signals.worker_init.connect(check_database)
 signals.worker_process_shutdown.connect(close_connections)
 
 
-@app.task(name="servers.report_session")  # type: ignore[untyped-decorator]
+@app.task(name="servers.report_session")
 def report_session() -> dict[str, Any]:
     """This process's pid, and the server session its query used, or the
     error it got."""

@@ -16,7 +16,7 @@ tasks and handlers of celery_prefork, and one handler more.
 
 from typing import Any
 
-import celery  # type: ignore[import-untyped]
+import celery
 from celery import signals
 
 # the worker finds the app here, as app

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import gunicorn  # type: ignore[import-untyped]
+import gunicorn
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 from sqlalchemy.pool import NullPool
 

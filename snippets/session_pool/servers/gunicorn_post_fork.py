@@ -13,7 +13,7 @@ starts: the app and the worker_exit() hook of gunicorn_preload, and post_fork().
 
 from typing import Any
 
-import gunicorn  # type: ignore[import-untyped]
+import gunicorn
 
 # gunicorn loads the app from this module too
 from snippets.session_pool.servers.gunicorn_preload import (
