@@ -12,6 +12,7 @@ Run it:  python -m snippets.session_pool.frameworks.db
 
 import asyncio
 import os
+import textwrap
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -65,8 +66,10 @@ async def show_limits() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         print(f"worker threads: {limiter.total_tokens}")
-        print(f"pool: {engine.pool.status()}")
-    print(f"after the lifespan: {engine.pool.status()}")
+        print("after one query:")
+        print(textwrap.indent(textwrap.fill(engine.pool.status(), 60), "  "))
+    print("after the lifespan:")
+    print(textwrap.indent(textwrap.fill(engine.pool.status(), 60), "  "))
 
 
 def main() -> None:
