@@ -15,6 +15,7 @@ import time
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
 
 from snippets.session_pool.frameworks.db import SessionDep, lifespan
 from snippets.session_pool.frameworks.fastapi_threads import (
@@ -27,24 +28,43 @@ from snippets.session_pool.frameworks.fastapi_threads import (
 )
 
 
-async def fewer_threads_only(url: str) -> None:
+async def fewer_threads_only(url: str, checked: bool = True) -> None:
     # --8<-- [start:fewer-threads-only]
     limiter = to_thread.current_default_thread_limiter()
     engine = create_engine(url, pool_timeout=0.5)  # 5 + 10 connections
     limiter.total_tokens = pool_limit(engine)  # as many threads: 15
     # --8<-- [end:fewer-threads-only]
     threads = int(limiter.total_tokens)
-    print(f"1. Fewer threads only: {threads} threads, pool_timeout=0.5")
-    print(f"  each request keeps its connection until {threads} are out")
     gate = Gate(holders=threads)
+    if checked:
+        print(f"1. Fewer threads only: {threads} threads, pool_timeout=0.5")
+        app = sync_app(engine, gate)
+    else:
+        print("2. The same, with response_model=None")
+        app = FastAPI()
+        app.state.sessions = sessionmaker(engine)
+        app.state.gate = gate
+        add_unchecked_endpoint(app)
+    print(f"  each request keeps its connection until {threads} are out")
     start = time.perf_counter()
     try:
-        statuses = await send_at_once(sync_app(engine, gate), lambda r: None)
+        statuses = await send_at_once(app, lambda r: None)
     finally:
         engine.dispose()
     waited = time.perf_counter() - start
     print_run(statuses, gate)
     print(f"  all {REQUESTS} answered within {waited:.2f} s")
+
+
+# --8<-- [start:unchecked-endpoint]
+def add_unchecked_endpoint(app: FastAPI) -> None:
+    # response_model=None: FastAPI checks no return value, in no thread
+    @app.get("/work", response_model=None)
+    def work(session: SessionDep, request: Request) -> dict[str, int]:
+        value = session.execute(text("SELECT 1")).scalar_one()
+        request.app.state.gate.hold()  # the rest of the request
+        return {"value": value}
+        # --8<-- [end:unchecked-endpoint]
 
 
 # --8<-- [start:db-endpoint]
@@ -65,7 +85,7 @@ async def with_db_py() -> None:
     async with lifespan(app):  # as a server does at start-up
         threads = int(to_thread.current_default_thread_limiter().total_tokens)
         # --8<-- [end:with-db-py]
-        print(f"2. db.py: {threads} threads, the transaction ended in the")
+        print(f"3. db.py: {threads} threads, the transaction ended in the")
         print("  endpoint; each request keeps its connection until")
         print(f"  {threads} are out")
         app.state.gate = gate = Gate(holders=threads)
@@ -79,6 +99,8 @@ async def with_db_py() -> None:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     asyncio.run(fewer_threads_only(url))
+    print()
+    asyncio.run(fewer_threads_only(url, checked=False))
     print()
     asyncio.run(with_db_py())
 
