@@ -127,9 +127,11 @@ def sync_app(engine: Engine, gate: Gate) -> FastAPI:
 
 
 async def send_at_once(
-    app: FastAPI, on_reply: Callable[[httpx.Response], None]
+    app: FastAPI,
+    on_reply: Callable[[httpx.Response], None],
+    requests: int = REQUESTS,
 ) -> Counter[int]:
-    """REQUESTS requests at once, straight to the app (no server)."""
+    """`requests` requests at once, straight to the app (no server)."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://app"
@@ -140,7 +142,7 @@ async def send_at_once(
             on_reply(response)
             return response.status_code
 
-        return Counter(await asyncio.gather(*(one() for _ in range(REQUESTS))))
+        return Counter(await asyncio.gather(*(one() for _ in range(requests))))
 
 
 def print_run(statuses: Counter[int], gate: Gate | AsyncGate) -> None:

@@ -1,7 +1,8 @@
-"""A smaller thread limit for FastAPI's `def` endpoints: alone it is not
-enough, as the request still holds its connection while it waits for a
-thread to check its response; with the transaction ended in the endpoint
-(db.py) it is.
+"""FastAPI's `def` endpoints with more requests than threads: a request
+still holds its connection while it waits for a thread to check its
+response, whether the thread limit was lowered to the pool's size or the
+pool raised to the thread limit; with the transaction ended in the
+endpoint (db.py), every request succeeds.
 
 Run it:  python -m snippets.session_pool.frameworks.thread_limit
 Set DATABASE_URL to try another database, e.g.
@@ -11,6 +12,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 import asyncio
 import os
 import time
+from collections import Counter
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -52,8 +54,17 @@ async def fewer_threads_only(url: str, checked: bool = True) -> None:
     finally:
         engine.dispose()
     waited = time.perf_counter() - start
-    print_run(statuses, gate)
+    if checked:
+        print_codes(statuses, gate)
+    else:
+        print_run(statuses, gate)
     print(f"  all {REQUESTS} answered within {waited:.2f} s")
+
+
+def print_codes(statuses: Counter[int], gate: Gate) -> None:
+    """The status codes only: how many requests stall varies."""
+    print(f"  status codes: {', '.join(str(s) for s in sorted(statuses))}")
+    print(f"  most requests holding a connection at once: {gate.peak}")
 
 
 # --8<-- [start:unchecked-endpoint]
@@ -65,6 +76,30 @@ def add_unchecked_endpoint(app: FastAPI) -> None:
         request.app.state.gate.hold()  # the rest of the request
         return {"value": value}
         # --8<-- [end:unchecked-endpoint]
+
+
+async def more_requests_than_threads(url: str) -> None:
+    # --8<-- [start:more-requests]
+    threads = int(to_thread.current_default_thread_limiter().total_tokens)
+    engine = create_engine(
+        url, pool_size=threads, max_overflow=0, pool_timeout=0.5
+    )
+    requests = 2 * threads
+    # --8<-- [end:more-requests]
+    print(
+        f"3. pool_size={threads}, as many as the threads, {requests} requests"
+    )
+    print(f"  each request keeps its connection until {threads} are out")
+    gate = Gate(holders=threads)
+    start = time.perf_counter()
+    try:
+        app = sync_app(engine, gate)
+        statuses = await send_at_once(app, lambda r: None, requests)
+    finally:
+        engine.dispose()
+    waited = time.perf_counter() - start
+    print_codes(statuses, gate)
+    print(f"  all {requests} answered within {waited:.2f} s")
 
 
 # --8<-- [start:db-endpoint]
@@ -85,7 +120,7 @@ async def with_db_py() -> None:
     async with lifespan(app):  # as a server does at start-up
         threads = int(to_thread.current_default_thread_limiter().total_tokens)
         # --8<-- [end:with-db-py]
-        print(f"3. db.py: {threads} threads, the transaction ended in the")
+        print(f"4. db.py: {threads} threads, the transaction ended in the")
         print("  endpoint; each request keeps its connection until")
         print(f"  {threads} are out")
         app.state.gate = gate = Gate(holders=threads)
@@ -101,6 +136,8 @@ def main() -> None:
     asyncio.run(fewer_threads_only(url))
     print()
     asyncio.run(fewer_threads_only(url, checked=False))
+    print()
+    asyncio.run(more_requests_than_threads(url))
     print()
     asyncio.run(with_db_py())
 
