@@ -127,11 +127,9 @@ def sync_app(engine: Engine, gate: Gate) -> FastAPI:
 
 
 async def send_at_once(
-    app: FastAPI,
-    on_reply: Callable[[httpx.Response], None],
-    requests: int = REQUESTS,
+    app: FastAPI, on_reply: Callable[[httpx.Response], None]
 ) -> Counter[int]:
-    """`requests` requests at once, straight to the app (no server)."""
+    """REQUESTS requests at once, straight to the app (no server)."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://app"
@@ -142,7 +140,7 @@ async def send_at_once(
             on_reply(response)
             return response.status_code
 
-        return Counter(await asyncio.gather(*(one() for _ in range(requests))))
+        return Counter(await asyncio.gather(*(one() for _ in range(REQUESTS))))
 
 
 def print_run(statuses: Counter[int], gate: Gate | AsyncGate) -> None:

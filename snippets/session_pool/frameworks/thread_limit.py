@@ -1,8 +1,7 @@
-"""FastAPI's `def` endpoints with more requests than threads: a request
-still holds its connection while it waits for a thread to check its
-response, whether the thread limit was lowered to the pool's size or the
-pool raised to the thread limit; with the transaction ended in the
-endpoint (db.py), every request succeeds.
+"""FastAPI's `def` endpoints with as many threads as connections and more
+requests than threads: a request still holds its connection while it
+waits for a thread to check its response; with the transaction ended in
+the endpoint (db.py), every request succeeds.
 
 Run it:  python -m snippets.session_pool.frameworks.thread_limit
 Set DATABASE_URL to try another database, e.g.
@@ -78,30 +77,6 @@ def add_unchecked_endpoint(app: FastAPI) -> None:
         # --8<-- [end:unchecked-endpoint]
 
 
-async def more_requests_than_threads(url: str) -> None:
-    # --8<-- [start:more-requests]
-    threads = int(to_thread.current_default_thread_limiter().total_tokens)
-    engine = create_engine(
-        url, pool_size=threads, max_overflow=0, pool_timeout=0.5
-    )
-    requests = 2 * threads
-    # --8<-- [end:more-requests]
-    print(
-        f"3. pool_size={threads}, as many as the threads, {requests} requests"
-    )
-    print(f"  each request keeps its connection until {threads} are out")
-    gate = Gate(holders=threads)
-    start = time.perf_counter()
-    try:
-        app = sync_app(engine, gate)
-        statuses = await send_at_once(app, lambda r: None, requests)
-    finally:
-        engine.dispose()
-    waited = time.perf_counter() - start
-    print_codes(statuses, gate)
-    print(f"  all {requests} answered within {waited:.2f} s")
-
-
 # --8<-- [start:db-endpoint]
 def add_db_endpoint(app: FastAPI) -> None:
     @app.get("/work")
@@ -120,7 +95,7 @@ async def with_db_py() -> None:
     async with lifespan(app):  # as a server does at start-up
         threads = int(to_thread.current_default_thread_limiter().total_tokens)
         # --8<-- [end:with-db-py]
-        print(f"4. db.py: {threads} threads, the transaction ended in the")
+        print(f"3. db.py: {threads} threads, the transaction ended in the")
         print("  endpoint; each request keeps its connection until")
         print(f"  {threads} are out")
         app.state.gate = gate = Gate(holders=threads)
@@ -136,8 +111,6 @@ def main() -> None:
     asyncio.run(fewer_threads_only(url))
     print()
     asyncio.run(fewer_threads_only(url, checked=False))
-    print()
-    asyncio.run(more_requests_than_threads(url))
     print()
     asyncio.run(with_db_py())
 
