@@ -466,7 +466,7 @@ PASTED_ERRORS = {
     "async-session-provisioning": (
         "async_engines/shared_session.sqlite",
         "sqlalchemy.exc.InvalidRequestError:",
-        "async-session-provisioning",
+        "session-provisioning",
     ),
     "readexactly": (
         "async_engines/shared_session_busy.mysql",
