@@ -245,9 +245,8 @@ def format_python(
     """Highlight as any fence does. A slice's title links to the whole file's listing, and
     says it is an excerpt; a listing says what to install to run it."""
     title = options.get("title", "")
-    page = pages.listings().get(title) if title.endswith(".py") else None
     needs = ""
-    if page is not None:
+    if title.endswith(".py") and title in pages.listed_files():
         example = Example.of_file(title)
         whole = SECTION_MARKER.sub("", (ROOT / title).read_text(encoding="utf-8")).strip()
         # on a phone a long path breaks after a slash, never inside a name
@@ -256,8 +255,10 @@ def format_python(
             kwargs["id_value"] = example.anchor
             needs = _needs(title, md)
         else:
-            # relative to the page's own URL (/<page>/ or /): ../ is the site root either way
-            href = f"../{page}#{example.anchor}"
+            # the page lists the whole file too (policy: parts-beside-their-file), so the
+            # link stays on the page: MkDocs leaves a raw HTML link as it is, Zensical reads
+            # it as relative to the Markdown file; a bare fragment means the same to both
+            href = f"#{example.anchor}"
             shown = (
                 f'<a href="{href}" title="The whole file">{shown}</a> '
                 f'<span class="excerpt">(an excerpt: <a href="{href}">the whole file</a>)</span>'

@@ -108,11 +108,12 @@ class Block:
 
 @functools.cache
 def snippets_settings() -> dict[str, Any]:
-    """The pymdownx.snippets settings exactly as MkDocs reads them from mkdocs.yml."""
+    """The pymdownx.snippets settings as MkDocs reads them from mkdocs.yml, run from the
+    repository's root: base_path relative to it, wherever the tests run."""
     settings: dict[str, Any] = load_config(str(ROOT / "mkdocs.yml"))["mdx_configs"][
         "pymdownx.snippets"
     ]
-    return settings
+    return settings | {"base_path": [str(ROOT / path) for path in settings["base_path"]]}
 
 
 def _snippets(*, auto_append: bool) -> Any:
@@ -227,14 +228,9 @@ def all_blocks() -> list[Block]:
     return [block for page_blocks in site()[0].values() for block in page_blocks]
 
 
-def listings() -> dict[str, str]:
-    """Each file shown whole on a page -> the first page that shows it, as a URL path."""
-    found: dict[str, str] = {}
-    for block in all_blocks():
-        if block.category == "listing":
-            for include in block.includes:
-                found.setdefault(include.file, url(block.page))
-    return found
+def listed_files() -> set[str]:
+    """Every file some page shows whole."""
+    return {i.file for b in all_blocks() if b.category == "listing" for i in b.includes}
 
 
 def shown_on(module: str) -> list[str]:

@@ -87,7 +87,7 @@ def listings_say_what_to_install() -> list[str]:
     what the tests ran it with."""
     required = requirements.declared()
     found = []
-    for file in sorted(pages.listings()):
+    for file in sorted(pages.listed_files()):
         if not file.endswith(".py"):
             continue
         needs = requirements.needs(file)
@@ -158,6 +158,23 @@ def examples_shown() -> list[str]:
                 f"{file} is shown on no page: include it whole on the page that teaches it "
                 f'(```python title="{file}" then --8<-- "{file}").'
             )
+    return found
+
+
+def parts_beside_their_file() -> list[str]:
+    """A page that shows part of a file lists the whole file too: the part's title links to
+    it on the same page (``#file-...``), which every builder and base path leave alone."""
+    whole = {(b.page, i.file) for b in pages.all_blocks() for i in b.includes if i.section is None}
+    found = []
+    for block in pages.all_blocks():
+        if block.category != "slice":
+            continue
+        for include in block.includes:
+            if (block.page, include.file) not in whole:
+                found.append(
+                    f"{block.where}: shows part of {include.file}, which the page does not list "
+                    f'whole: add it, e.g. in a `??? example "{include.file}"` block at the end.'
+                )
     return found
 
 
@@ -497,6 +514,7 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "outputs-fit": outputs_fit,
     "listings-say-what-to-install": listings_say_what_to_install,
     "examples-shown": examples_shown,
+    "parts-beside-their-file": parts_beside_their_file,
     "names-defined": names_defined,
     "quotations-verbatim": quotations_verbatim,
     "no-orphan-records": no_orphan_records,

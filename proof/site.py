@@ -10,9 +10,12 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,15 +23,24 @@ from typing import Any
 from proof.examples import ROOT
 
 
-def build(site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def published_path() -> str:
+    """The path of the published site's address (mkdocs.yml's site_url): pooling-verified."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    found = re.search(r"^site_url: (\S+)$", config, re.MULTILINE)
+    if found is None:
+        raise ValueError("mkdocs.yml sets no site_url")
+    return urllib.parse.urlparse(found[1]).path.strip("/")
+
+
+def build(site: Path) -> subprocess.CompletedProcess[str]:
     """``mkdocs build --strict`` into `site`, from the records (no example runs), in the
     environment a reader's ``uv run mkdocs serve`` gets: a new one, with the docs group only
-    (no test tools), run from `cwd` as ``mkdocs build -f`` from anywhere would."""
+    (no test tools), run from the repository's root (mkdocs.yml's snippets base_path)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
     reader = ["uv", "run", "--isolated", "--frozen", "--project", str(ROOT)]
     command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
-    return subprocess.run([*reader, *command], cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run([*reader, *command], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -45,8 +57,18 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def served(site: Path) -> Iterator[str]:
-    """The built site, served on a free port of localhost: its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+    """The built site, served on a free port of localhost under the path of its published
+    address (``site_url``: /pooling-verified/), where relative links must hold: its base URL,
+    without the final slash."""
+    with tempfile.TemporaryDirectory(prefix="served-") as root:
+        (Path(root) / published_path()).symlink_to(site.resolve(), target_is_directory=True)
+        with _serving(Path(root)) as origin:
+            yield f"{origin}/{published_path()}"
+
+
+@contextlib.contextmanager
+def _serving(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -162,7 +162,7 @@ def record_mode(pytestconfig: pytest.Config) -> records.Mode:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as a reader's environment builds it (proof.site.build), from a scratch folder.
+    """The site as a reader's environment builds it (proof.site.build), into a scratch folder.
     Built once per run: the first test process to ask builds it, in the folder that xdist's
     workers share; the others wait."""
     shared = tmp_path_factory.getbasetemp()
@@ -175,7 +175,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         while not log.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
     else:
-        done = site_build(site, shared)
+        done = site_build(site)
         log.with_suffix(".tmp").write_text(f"{done.returncode}\n{done.stderr}")
         log.with_suffix(".tmp").replace(log)
     returncode, _, stderr = log.read_text().partition("\n")

@@ -25,7 +25,7 @@ from proof import fences, pages, records, requirements
 from proof.databases import DATABASES
 from proof.examples import RECORDS, ROOT, Example
 from proof.fences import OUTPUT_COLUMNS
-from proof.site import served
+from proof.site import published_path, served
 
 # No browser is downloaded: Playwright starts Debian's (apt-get install chromium; .ci/run does)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -339,7 +339,8 @@ def search_results(
         """items => items.map(item => [...item.querySelectorAll(':scope > a')]
             .map(a => { const url = new URL(a.href); return url.pathname + url.hash; }))"""
     )
-    return paths
+    below = f"/{published_path()}"  # paths from the site's root, as the index has them
+    return [[path.removeprefix(below) for path in item] for item in paths]
 
 
 # Errors as the examples printed them, pasted whole into the search box, and the entry of the
