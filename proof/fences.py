@@ -173,11 +173,13 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
 
 def command(example: Example, database: str) -> str:
     """The reader's command that runs an example on a database, from a clone: with the URL of
-    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite).
+    a server of their own in DATABASE_URL, if the example reads it (its default is SQLite), and
+    the dependency groups that install what it needs beyond the project's dependencies.
     Shown after `$ `, it fits OUTPUT_COLUMNS: longer, it goes on over lines ending in `\\`."""
     url = DATABASES[database].reader_url
     variable = [f"DATABASE_URL={url}"] if url and "DATABASE_URL" in example.words() else []
-    return shell_lines([*variable, "uv run python -m", example.module])
+    groups = [f"--group {g}" for g in requirements.needs(example.file).groups]
+    return shell_lines([*variable, " ".join(["uv run", *groups, "python -m"]), example.module])
 
 
 def shell_lines(parts: list[str]) -> str:

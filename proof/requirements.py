@@ -51,6 +51,7 @@ class Needs:
     distributions: tuple[str, ...]  # pip requirements: ``psycopg[binary]``
     repository: tuple[str, ...]  # packages of this repository it imports
     unknown: tuple[str, ...]  # modules no installed distribution provides
+    groups: tuple[str, ...]  # dependency groups a reader's `uv run` must name to install them
 
     def pip(self) -> list[str]:
         """``pip install``, ``sqlalchemy``, ``"psycopg[binary]"``: the words of the command
@@ -73,6 +74,25 @@ def declared() -> dict[str, tuple[int, str, tuple[str, ...]]]:
             extras = tuple(e.strip() for e in (m["extras"] or "").split(",") if e.strip())
             found[canonical(m["name"])] = (len(found), m["name"], extras)
     return found
+
+
+@functools.cache
+def _group_of() -> dict[str, str]:
+    """Canonical name -> the dependency group that requires it, for distributions that are no
+    dependency of the project itself (``psycopg2`` -> ``compiled-drivers``)."""
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    own = {canonical(spec) for spec in _names(project["project"]["dependencies"])}
+    found: dict[str, str] = {}
+    for group, specs in project.get("dependency-groups", {}).items():
+        for name in _names(specs):
+            if canonical(name) not in own:
+                found.setdefault(canonical(name), group)
+    return found
+
+
+def _names(specs: list[object]) -> list[str]:
+    """The distribution names of requirement strings (a group's ``include-group`` is none)."""
+    return [m["name"] for s in specs if isinstance(s, str) and (m := REQUIREMENT.match(s))]
 
 
 def python() -> str:
@@ -138,4 +158,5 @@ def needs(file: str) -> Needs:
     for key in sorted(set(distributions), key=lambda k: (required.get(k, (last,))[0], k)):
         _, name, extras = required.get(key, (last, key, ()))
         specs.append(f"{name}[{','.join(extras)}]" if extras else name)
-    return Needs(file, tuple(specs), tuple(repository), tuple(unknown))
+    groups = sorted({_group_of()[key] for key in distributions if key in _group_of()})
+    return Needs(file, tuple(specs), tuple(repository), tuple(unknown), tuple(groups))
