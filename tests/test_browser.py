@@ -418,6 +418,11 @@ PASTED_ERRORS = {
         "(sqlalchemy.dialects.postgresql.asyncpg.ProgrammingError)",
         "asyncpg-duplicate-prepared-statement",
     ),
+    "asyncpg-prepared-missing": (
+        "drivers/asyncpg_pgbouncer.pgbouncer",
+        "(sqlalchemy.dialects.postgresql.asyncpg.Error) prepared statement",
+        "asyncpg-prepared-statement-does-not-exist",
+    ),
     "async-queuepool": (
         "async_engines/async_pool.postgresql",
         "ArgumentError: Pool class QueuePool",

@@ -17,6 +17,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 
 # databases: postgresql, mysql
 
+import asyncio
 import os
 import secrets
 import time
@@ -33,10 +34,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect, ExceptionContext
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 PREFIX = "pooling_guide_read_only_"  # every login this program creates
 TABLE = "after_error_writes"
+DRIVERS = {  # each is_read_only_error() is tried with
+    "postgresql": ["psycopg", "psycopg2"],
+    "mysql": ["pymysql", "mysqldb"],
+}
 GONE_WITHIN = 5.0  # seconds to wait for the server to drop killed sessions
 
 # --8<-- [start:listener]
@@ -47,9 +53,16 @@ READ_ONLY_ERRORS = {
 }
 
 
+def error_code(error: BaseException) -> object:
+    """MySQL's error number, or PostgreSQL's SQLSTATE."""
+    if error.args and isinstance(error.args[0], int):
+        return error.args[0]  # PyMySQL, mysqlclient: (number, text)
+    # psycopg and SQLAlchemy's asyncpg adapter: sqlstate; psycopg2: pgcode
+    return getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+
+
 def is_read_only_error(error: BaseException) -> bool:
-    """psycopg's SQLSTATE, or the MySQL drivers' error number."""
-    code = getattr(error, "sqlstate", None) or (error.args or [None])[0]
+    code = error_code(error)
     if code == 1290:  # 1290 names other options too
         return "read-only" in str(error)
     return code in READ_ONLY_ERRORS
@@ -170,6 +183,73 @@ def drill(url: URL, node: Node, listener: bool) -> None:
         engine.dispose()
 
 
+def with_driver(url: str, driver: str) -> URL:
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=f"{parsed.get_backend_name()}+{driver}")
+    if driver == "asyncpg":  # asyncpg.connect() takes no libpq "options"
+        parsed = parsed.difference_update_query(["options"])
+    return parsed
+
+
+def invalidated(error: exc.DBAPIError) -> str:
+    """The error, the code error_code() found in the listener's
+    context.original_exception (error.orig), and the outcome."""
+    code = error_code(error.orig) if error.orig else None
+    return (
+        f"{type(error).__name__}, code {code!r},"
+        f" connection_invalidated: {error.connection_invalidated}"
+    )
+
+
+def read_only_write(engine: Engine, table: str) -> str:
+    """A write in a READ ONLY transaction, the listener on the engine."""
+    renew_pool_on_read_only(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+            conn.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+        return "written"
+    except exc.DBAPIError as error:
+        return invalidated(error)
+    finally:
+        engine.dispose()
+
+
+async def asyncpg_read_only_write(url: str, table: str) -> str:
+    """read_only_write() with asyncpg."""
+    engine = create_async_engine(with_driver(url, "asyncpg"))
+    renew_pool_on_read_only(engine.sync_engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("SET TRANSACTION READ ONLY"))
+            await conn.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+        return "written"
+    except exc.DBAPIError as error:
+        return invalidated(error)
+    finally:
+        await engine.dispose()
+
+
+def each_driver(url: str, table: str) -> None:
+    print("Each driver, a write in a READ ONLY transaction, listener on:")
+    backend = make_url(url).get_backend_name().replace("mariadb", "mysql")
+    for driver in DRIVERS[backend]:
+        engine = create_engine(with_driver(url, driver), poolclass=NullPool)
+        print(f"  {driver}: {read_only_write(engine, table)}")
+    if backend == "postgresql":
+        outcome = asyncio.run(asyncpg_read_only_write(url, table))
+        print(f"  asyncpg: {outcome}")
+
+
+def qualified_table(admin: Connection) -> str:
+    """TABLE, with the schema (PostgreSQL) or database (MySQL) it is in."""
+    if admin.dialect.name == "postgresql":
+        schema = admin.execute(text("SELECT current_schema()")).scalar_one()
+    else:
+        schema = admin.execute(text("SELECT DATABASE()")).scalar_one()
+    return f"{schema}.{TABLE}"
+
+
 def create_login(admin: Connection, name: str, password: str) -> None:
     """A login that may insert into TABLE, and TABLE."""
     admin.execute(text(f"CREATE TABLE {TABLE} (n INTEGER)"))
@@ -212,10 +292,12 @@ def main() -> None:
         with admin.connect() as conn:
             drop_logins(conn)
             create_login(conn, name, password)
+            table = qualified_table(conn)
         own = make_url(url).set(username=name, password=password)
         for listener in (False, True):
             print(f"pool_pre_ping=True, handle_error listener: {listener}")
             drill(own, Node(admin, name), listener)
+        each_driver(url, table)
     finally:
         with admin.connect() as conn:
             drop_logins(conn)

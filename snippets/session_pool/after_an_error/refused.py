@@ -17,6 +17,7 @@ Set DATABASE_URL to a server, e.g. postgresql+psycopg://user:pass@127.0.0.1/db
 
 import os
 import secrets
+import textwrap
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -88,10 +89,29 @@ def checkout(engine: Engine, held: list[Connection], label: str) -> None:
         held.append(engine.connect())
         print(f"  {label}: connected")
     except exc.OperationalError as error:
-        print(f"  {label}: {type(error).__name__}, refused by the server")
+        code, message = said(error, engine.url.username or "")
+        print(f"  {label}: {type(error).__name__}, {code}:")
+        print(
+            textwrap.fill(
+                message, 76, initial_indent="    ", subsequent_indent="      "
+            )
+        )
     except exc.TimeoutError as error:
         kind = f"sqlalchemy.exc.{type(error).__name__}"
         print(f"  {label}: {kind}, the pool's limit")
+
+
+def said(error: exc.OperationalError, login: str) -> tuple[str, str]:
+    """The driver's codes and message, with <login> for the login: PyMySQL
+    gives (error number, text), psycopg its text and `sqlstate`."""
+    driver = error.orig
+    code = f"SQLSTATE {getattr(driver, 'sqlstate', None)}"
+    if driver is not None and isinstance(driver.args[0], int):
+        code = f"error {driver.args[0]}, {code}"
+        message = str(driver.args[1])
+    else:  # psycopg puts the server's address first
+        message = str(driver).rpartition(" failed: ")[2]
+    return code, message.replace(login, "<login>")
 
 
 def counts(engine: Engine) -> str:

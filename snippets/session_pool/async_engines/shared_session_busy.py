@@ -11,6 +11,7 @@ the database's asyncio driver (psycopg or aiomysql).
 import asyncio
 import os
 import textwrap
+import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
@@ -39,8 +40,16 @@ WAIT_QUERIES = {  # whether session :pid waits for the lock
     "mysql": "SELECT STATE = 'User lock' FROM information_schema.PROCESSLIST"
     " WHERE ID = :pid",
 }
-for queries in TAKE, RELEASE, PID_QUERIES, WAIT_QUERIES:
+TABLE = "shared_session_busy_rows"
+WRITE = text(f"INSERT INTO {TABLE} (n) VALUES (1)")  # the unit of work
+LISTED = {  # whether the server still lists session :pid
+    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid",
+    "mysql": "SELECT count(*) FROM information_schema.PROCESSLIST"
+    " WHERE ID = :pid",
+}
+for queries in TAKE, RELEASE, PID_QUERIES, WAIT_QUERIES, LISTED:
     queries.setdefault("mariadb", queries["mysql"])
+GONE_WITHIN = 5.0  # seconds to wait for the server to end a closed session
 
 Step = Callable[[], Awaitable[None]]
 
@@ -110,10 +119,11 @@ async def session_pid(session: AsyncSession) -> int:
 
 
 # --8<-- [start:shared]
-async def one_shared_session(engine: AsyncEngine, monitor: Engine) -> None:
+async def one_shared_session(engine: AsyncEngine, monitor: Engine) -> int:
     lock = {"name": LOCK}
     async with AsyncSession(engine) as session:
         pid = await session_pid(session)  # the session holds a connection
+        await session.execute(WRITE)
         take = text(TAKE[engine.dialect.name])
 
         async def task_1() -> None:  # a query that waits for the lock
@@ -121,16 +131,18 @@ async def one_shared_session(engine: AsyncEngine, monitor: Engine) -> None:
 
         # task 2 commits the same session while task 1's query runs
         report(await overlap(task_1, session.commit, pid, monitor))
-        # --8<-- [end:shared]
+    return pid
+    # --8<-- [end:shared]
 
 
 # --8<-- [start:per-task]
-async def a_session_each(engine: AsyncEngine, monitor: Engine) -> None:
+async def a_session_each(engine: AsyncEngine, monitor: Engine) -> int:
     new_session = async_sessionmaker(engine)
     lock = {"name": LOCK}
     async with new_session() as first, new_session() as second:
         pid = await session_pid(first)
-        await session_pid(second)
+        second_pid = await session_pid(second)
+        await second.execute(WRITE)
         take = text(TAKE[engine.dialect.name])
 
         async def task_1() -> None:  # a query that waits for the lock
@@ -138,31 +150,57 @@ async def a_session_each(engine: AsyncEngine, monitor: Engine) -> None:
 
         # task 2 commits a session of its own while task 1's query runs
         report(await overlap(task_1, second.commit, pid, monitor))
-        # --8<-- [end:per-task]
+    return second_pid
+    # --8<-- [end:per-task]
+
+
+def committed(pid: int, monitor: Engine) -> int:
+    """The rows in TABLE, counted on a new connection once the server no
+    longer lists session pid (it has run all that session sent); then
+    empty TABLE."""
+    deadline = time.monotonic() + GONE_WITHIN
+    with monitor.connect() as conn:
+        listed = text(LISTED[monitor.dialect.name])
+        while conn.execute(listed, {"pid": pid}).scalar_one():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server session {pid} still listed")
+            time.sleep(0.01)
+        rows = conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+        conn.execute(text(f"DELETE FROM {TABLE}"))
+        conn.commit()
+    return int(rows)
 
 
 async def run(url: str, monitor: Engine) -> None:
     print(f"Driver: {make_url(url).drivername}")
-    print("One AsyncSession; task 2 commits while task 1's query runs:")
-    engine = create_async_engine(url)
-    try:
-        await one_shared_session(engine, monitor)
-    finally:
-        await engine.dispose()
-    print("A session per task, from async_sessionmaker:")
-    engine = create_async_engine(url)
-    try:
-        await a_session_each(engine, monitor)
-    finally:
-        await engine.dispose()
+    for label, part in (
+        (
+            "One AsyncSession; task 2 commits while task 1's query runs:",
+            one_shared_session,
+        ),
+        ("A session per task, from async_sessionmaker:", a_session_each),
+    ):
+        print(label)
+        engine = create_async_engine(url)
+        try:
+            pid = await part(engine, monitor)
+        finally:
+            await engine.dispose()
+        rows = await asyncio.to_thread(committed, pid, monitor)
+        print(f"  rows committed, counted on a new connection: {rows}")
 
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
     monitor = create_engine(url, poolclass=NullPool)
     try:
+        with monitor.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+            conn.execute(text(f"CREATE TABLE {TABLE} (n INTEGER)"))
         asyncio.run(run(async_url(url), monitor))
     finally:
+        with monitor.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
         monitor.dispose()
 
 

@@ -1,6 +1,7 @@
 """asyncpg behind PgBouncer in transaction mode: two worker processes in
 turn, with asyncpg's default names for prepared statements, then with
-SQLAlchemy's recipe of unique names.
+SQLAlchemy's recipe of unique names. Then one checkout that runs two
+transactions, with the recipe, then with the statement caches off too.
 
 Run it:  DATABASE_URL=postgresql+psycopg://user@127.0.0.1:6432/db \\
          python -m snippets.session_pool.drivers.asyncpg_pgbouncer
@@ -15,6 +16,7 @@ must be in admin_users or stats_users.
 import asyncio
 import multiprocessing
 import os
+import re
 import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -27,6 +29,7 @@ from sqlalchemy.pool import NullPool
 
 RUNS = 3  # checkouts per process, a transaction each
 PROCESSES = 2  # worker processes, one after the other
+UNIQUE_NAME = re.compile(r"__asyncpg_[0-9a-f-]{36}__")  # a recipe name
 
 
 def asyncpg_url(url: str) -> URL:
@@ -67,6 +70,20 @@ def recipe_engine(url: URL) -> AsyncEngine:
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
         },
     )
+
+
+def pgbouncer_engine(url: URL) -> AsyncEngine:
+    """The recipe, with no prepared statement kept for a later transaction:
+    SQLAlchemy's cache and asyncpg's own off."""
+    return create_async_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
+            "prepared_statement_cache_size": 0,
+            "statement_cache_size": 0,
+        },
+    )
     # --8<-- [end:engines]
 
 
@@ -104,16 +121,40 @@ def in_new_process(url: str, recipe: bool) -> list[str]:
 
 
 def explain(error: exc.DBAPIError) -> list[str]:
-    """asyncpg's exception, and SQLAlchemy's message without its link."""
-    cause = error.orig.__cause__ if error.orig else None
-    said = str(error).splitlines()
+    """asyncpg's exception, and SQLAlchemy's message without its link, with
+    <uuid4> for the part of a recipe name that is new on every run."""
+    cause = error.driver_exception
+    said = UNIQUE_NAME.sub("__asyncpg_<uuid4>__", str(error)).splitlines()
     return [f"from {type(cause).__module__}.{type(cause).__name__}", *said[:-1]]
 
 
+# --8<-- [start:two-transactions]
+async def two_transactions(engine: AsyncEngine, url: str) -> list[str]:
+    """One checkout, two transactions; between them, another client
+    deallocates asyncpg's statements in the server session."""
+    try:
+        async with engine.connect() as conn:
+            for number in (1, 2):
+                try:
+                    await conn.execute(text("SELECT 1"))
+                    await conn.commit()
+                except exc.DBAPIError as error:
+                    kind = f"{type(error).__module__}.{type(error).__name__}"
+                    return [
+                        f"transaction {number} raised {kind}",
+                        *explain(error),
+                    ]
+                await asyncio.to_thread(remove_asyncpg_statements, url)
+        return ["2 transactions, no error"]
+    finally:
+        await engine.dispose()
+        # --8<-- [end:two-transactions]
+
+
 def remove_asyncpg_statements(url: str) -> None:
-    """Deallocate the prepared statements asyncpg left in the server
-    session that PgBouncer lends (with default_pool_size = 1, its only
-    one), so that the next run starts as this one did."""
+    """Through PgBouncer, deallocate the prepared statements asyncpg left
+    in the server session it lends (with default_pool_size = 1, its only
+    one)."""
     engine = create_engine(
         url,
         poolclass=NullPool,
@@ -134,6 +175,42 @@ def remove_asyncpg_statements(url: str) -> None:
         engine.dispose()
 
 
+def print_wrapped(lines: list[str]) -> None:
+    for line in lines:
+        print(
+            textwrap.fill(
+                line, 74, initial_indent="    ", subsequent_indent="      "
+            )
+        )
+
+
+def in_turn(url: str) -> None:
+    """PROCESSES worker processes, one after the other, per engine."""
+    for recipe, label in (
+        (False, "asyncpg's default names"),
+        (True, "prepared_statement_name_func, SQLAlchemy's recipe"),
+    ):
+        print(f"{label}, NullPool:")
+        for process in range(1, PROCESSES + 1):
+            first, *more = in_new_process(url, recipe)
+            print(f"  process {process}: {first}")
+            print_wrapped(more)
+
+
+def one_checkout(url: str) -> None:
+    print("One checkout, two transactions; between them, another client")
+    print("deallocates asyncpg's statements in the server session:")
+    for make, label in (
+        (recipe_engine, "SQLAlchemy's recipe"),
+        (pgbouncer_engine, "the recipe, statement caches off"),
+    ):
+        first, *more = asyncio.run(
+            two_transactions(make(asyncpg_url(url)), url)
+        )
+        print(f"  {label}: {first}")
+        print_wrapped(more)
+
+
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -144,24 +221,10 @@ def main() -> None:
     prepared = config.get("max_prepared_statements", "no such setting")
     print(f"max_prepared_statements: {prepared}")
     print(f"default_pool_size: {config['default_pool_size']}")
+    remove_asyncpg_statements(url)  # left by a run that was killed
     try:
-        for recipe, label in (
-            (False, "asyncpg's default names"),
-            (True, "prepared_statement_name_func, SQLAlchemy's recipe"),
-        ):
-            print(f"{label}, NullPool:")
-            for process in range(1, PROCESSES + 1):
-                first, *more = in_new_process(url, recipe)
-                print(f"  process {process}: {first}")
-                for line in more:
-                    print(
-                        textwrap.fill(
-                            line,
-                            74,
-                            initial_indent="    ",
-                            subsequent_indent="      ",
-                        )
-                    )
+        in_turn(url)
+        one_checkout(url)
     finally:
         remove_asyncpg_statements(url)
 

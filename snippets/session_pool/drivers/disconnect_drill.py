@@ -106,12 +106,15 @@ async def async_session_id(conn: AsyncConnection) -> int:
 
 # --8<-- [start:describe]
 def describe(error: exc.DBAPIError) -> list[str]:
-    """SQLAlchemy's exception, the asyncio driver's own one it comes from,
-    SQLAlchemy's message, and whether the connection was invalidated."""
+    """SQLAlchemy's exception, the exception it comes from where the
+    message does not name it, SQLAlchemy's message, and whether the
+    connection was invalidated."""
     lines = [f"raised {qualified(error)}"]
-    cause = error.orig.__cause__ if error.orig else None
-    if cause is not None:  # an asyncio driver's exception, adapted
-        lines.append(f"  from {qualified(cause)}")
+    driver = error.driver_exception
+    if driver is not error.orig:  # asyncpg's, behind SQLAlchemy's adapter
+        lines.append(f"  from {qualified(driver)}")
+    elif driver.__cause__ is not None:  # aiomysql: raise ... from ...
+        lines.append(f"  from {qualified(driver.__cause__)}")
     for line in str(error).splitlines():  # in lines of 70 at most
         lines += textwrap.wrap(
             line, 70, initial_indent="  ", subsequent_indent="    "
@@ -279,8 +282,16 @@ def drivers(url: str) -> tuple[str, str]:
     return SYNC_DRIVERS[backend(url)], ASYNC_DRIVERS[backend(url)]
 
 
+def client_library(url: URL) -> str:
+    """mysqlclient's MySQLdb.get_client_info(): its C library's version."""
+    mysqldb = url.get_dialect().import_dbapi()
+    return f" (client library {mysqldb.get_client_info()})"
+
+
 def print_drill(url: str, driver: str, lines: list[str]) -> None:
-    print(f"--- {with_driver(url, driver).drivername}, {lines[0]}:")
+    name = with_driver(url, driver)
+    library = client_library(name) if driver == "mysqldb" else ""
+    print(f"--- {name.drivername}{library}, {lines[0]}:")
     print("\n".join(f"    {line}" for line in lines[1:]))
 
 
