@@ -66,7 +66,7 @@ def shared(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def hold_first(*_: Any) -> None:
-        # the first thread's checkout waits until the second one has tried
+        # the first thread's checkout waits until the main thread has tried
         if threading.current_thread().name == "first":
             provisioning.set()
             tried.wait(timeout=30)
@@ -82,9 +82,9 @@ def shared(engine: Engine) -> None:
     first.start()
     provisioning.wait(timeout=30)  # first is checking out a connection
     try:
-        query()  # the second thread, at the same time
+        query()  # the main thread, at the same time
     except exc.InvalidRequestError as error:
-        print("  the second thread raised")
+        print("  the main thread raised")
         print(f"  {type(error).__module__}.{type(error).__name__}:")
         print(textwrap.indent(textwrap.fill(str(error), 70), "    "))
     finally:

@@ -8,7 +8,9 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 The broker and result backend: REDIS_URL, redis://127.0.0.1:6379/0 by
 default. Each run uses a queue of its own, and deletes it afterwards.
 
-This module is also the Celery app of the worker that main() starts.
+This file is also the Celery app of the worker that main() starts: the
+worker runs in this file's folder and imports it by its name. Copied
+elsewhere, it runs as it is: python celery_prefork.py
 """
 
 # databases: postgresql, mysql
@@ -24,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import celery
@@ -31,7 +34,7 @@ from celery import Celery, signals
 from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
-THIS_MODULE = "snippets.session_pool.servers.celery_prefork"
+THIS_FILE = Path(__file__).resolve()
 TIMEOUT = 20.0  # seconds: for a task's result, and for the worker to stop
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSION_ID_SQL = {
@@ -119,9 +122,11 @@ def report_session() -> dict[str, Any]:
 
 
 @contextmanager
-def celery_worker(app_module: str, queue: str) -> Iterator[None]:
-    """Start a worker of `app_module` on `queue`; stop it afterwards."""
+def celery_worker(app_file: Path, queue: str) -> Iterator[None]:
+    """Start a worker of the app in `app_file` on `queue`; stop it
+    afterwards."""
     # --8<-- [start:command]
+    app_module = app_file.stem  # the module's name, in its folder
     command = [
         sys.executable, "-m", "celery", "-A", app_module, "worker",
         "--pool", "prefork",
@@ -133,7 +138,11 @@ def celery_worker(app_module: str, queue: str) -> Iterator[None]:
     # --8<-- [end:command]
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(
-            command, stdout=log, stderr=log, start_new_session=True
+            command,
+            cwd=app_file.parent,  # where the worker imports `app_module`
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             yield
@@ -197,13 +206,13 @@ def describe(answer: dict[str, Any]) -> str:
     return f"    server session {answer['session']}, {whose}"
 
 
-def run(app_module: str) -> None:
+def run(app_file: Path) -> None:
     """A task, its process exits, then a task in another process."""
     require_server(SESSION_ID_SQL)
     monitor = create_engine(database_url(), poolclass=NullPool)
     queue = f"pooling-guide-{uuid.uuid4().hex}"
     try:
-        with celery_worker(app_module, queue):
+        with celery_worker(app_file, queue):
             first = run_task(queue)
             print(f"  parent, at start-up: server session {first['startup']}")
             print("  task 1, in a pool process:")
@@ -226,7 +235,7 @@ def run(app_module: str) -> None:
 def main() -> None:
     print(f"Celery {celery.__version__}, --pool prefork --concurrency 2,")
     print("worker_process_shutdown: engine.dispose()")
-    run(THIS_MODULE)
+    run(THIS_FILE)
 
 
 if __name__ == "__main__":

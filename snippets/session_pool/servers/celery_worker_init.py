@@ -6,22 +6,101 @@ Run it:  python -m snippets.session_pool.servers.celery_worker_init
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 The broker and result backend: REDIS_URL, redis://127.0.0.1:6379/0 by
-default.
+default. Each run uses a queue of its own, and deletes it afterwards.
 
-This module is the Celery app of the worker that main() starts: the app,
-tasks and handlers of celery_prefork, and one handler more.
+This file is also the Celery app of the worker that main() starts:
+celery_prefork.py with one handler more. The worker runs in this file's
+folder and imports it by its name. Copied elsewhere, it runs as it is:
+python celery_worker_init.py
 """
 
 # databases: postgresql, mysql
 
+import functools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import celery
-from celery import signals
+from celery import Celery, signals
+from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
+from sqlalchemy.pool import NullPool
 
-# the worker finds the app here, as app
-from snippets.session_pool.servers.celery_prefork import app as app
-from snippets.session_pool.servers.celery_prefork import get_engine, run
+THIS_FILE = Path(__file__).resolve()
+TIMEOUT = 20.0  # seconds: for a task's result, and for the worker to stop
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+SESSION_ID_SQL = {
+    "postgresql": "SELECT pg_backend_pid()",
+    "mysql": "SELECT CONNECTION_ID()",
+}
+SESSION_OPEN_SQL = {
+    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE pid = :id",
+    "mysql": "SELECT count(*) FROM information_schema.PROCESSLIST"
+    " WHERE ID = :id",
+}
+
+app = Celery("pooling_guide", broker=REDIS_URL, backend=REDIS_URL)
+app.conf.update(
+    broker_connection_retry_on_startup=True,
+    worker_enable_remote_control=False,  # no broadcast queue in Redis
+)
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+
+
+def require_server(backends: Iterable[str]) -> None:
+    """Exit with a message when DATABASE_URL names another database."""
+    backend = make_url(database_url()).get_backend_name()
+    if backend not in backends:
+        sys.exit(f"Set DATABASE_URL to a {' or '.join(backends)} URL")
+
+
+def session_id(conn: Connection) -> int:
+    """The server's id for this connection's session."""
+    sql = SESSION_ID_SQL[conn.dialect.name]
+    return int(conn.execute(text(sql)).scalar_one())
+
+
+def error_text(error: exc.DBAPIError) -> str:
+    """The driver's exception: its class and the first line of its text."""
+    cause = type(error.orig)
+    first_line = str(error.orig).splitlines()[0]
+    return f"{cause.__module__}.{cause.__name__}: {first_line}"
+
+
+@functools.cache
+def get_engine() -> Engine:
+    """The process's engine. A forked process inherits it, pool included."""
+    return create_engine(database_url())
+
+
+@functools.cache
+def startup_session() -> int:
+    """Check the database: the session that the check used. Cached, so a
+    forked process answers with its parent's."""
+    with get_engine().connect() as conn:
+        return session_id(conn)
+
+
+def check_database(**_: Any) -> None:
+    """In the worker's main process, before it forks its pool processes."""
+    startup_session()
+
+
+def close_connections(**_: Any) -> None:
+    """In a pool process that exits: close its connections."""
+    get_engine().dispose()
 
 
 # --8<-- [start:process-init]
@@ -33,12 +112,136 @@ def forget_parent_connections(**_: Any) -> None:
 
 signals.worker_process_init.connect(forget_parent_connections)
 # --8<-- [end:process-init]
+signals.worker_init.connect(check_database)
+signals.worker_process_shutdown.connect(close_connections)
+
+
+@app.task(name="servers.report_session")
+def report_session() -> dict[str, Any]:
+    """This process's pid, and the server session its query used, or the
+    error it got."""
+    answer: dict[str, Any] = {"pid": os.getpid(), "startup": startup_session()}
+    try:
+        with get_engine().connect() as conn:
+            answer["session"] = session_id(conn)
+    except exc.DBAPIError as error:
+        answer["error"] = error_text(error)
+    return answer
+
+
+@contextmanager
+def celery_worker(app_file: Path, queue: str) -> Iterator[None]:
+    """Start a worker of the app in `app_file` on `queue`; stop it
+    afterwards."""
+    app_module = app_file.stem  # the module's name, in its folder
+    command = [
+        sys.executable, "-m", "celery", "-A", app_module, "worker",
+        "--pool", "prefork",
+        "--concurrency", "2",
+        "--max-tasks-per-child", "1",  # a new pool process after each task
+        "--queues", queue,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as log:
+        worker = subprocess.Popen(
+            command,
+            cwd=app_file.parent,  # where the worker imports `app_module`
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            yield
+        except BaseException:
+            log.seek(0)
+            print(log.read().decode(errors="replace"), file=sys.stderr)
+            raise
+        finally:
+            stop(worker)
+
+
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: a warm shutdown; after TIMEOUT, kill its processes."""
+    worker.terminate()
+    try:
+        worker.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+def run_task(queue: str) -> dict[str, Any]:
+    result = report_session.apply_async(queue=queue)
+    try:
+        answer: dict[str, Any] = result.get(timeout=TIMEOUT)
+        return answer
+    finally:
+        result.forget()  # its key in the result backend
+
+
+def delete_queue(queue: str) -> None:
+    """Delete the run's queue from Redis: its list and its bindings."""
+    with app.connection_for_write() as connection:
+        bound = app.amqp.queues[queue].bind(connection.default_channel)
+        bound.declare()  # this connection learns the queue's bindings
+        bound.delete()
+
+
+def is_open(monitor: Engine, session: int) -> bool:
+    with monitor.connect() as conn:
+        sql = SESSION_OPEN_SQL[conn.dialect.name]
+        return bool(conn.execute(text(sql), {"id": session}).scalar_one())
+
+
+def wait_until_ended(monitor: Engine, session: int) -> None:
+    """Watch the server until the session has ended."""
+    deadline = time.monotonic() + TIMEOUT
+    while is_open(monitor, session):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"server session {session} still open")
+        time.sleep(0.02)
+
+
+def describe(answer: dict[str, Any]) -> str:
+    if "error" in answer:
+        return textwrap.fill(
+            answer["error"], 74, initial_indent="    ", subsequent_indent="    "
+        )
+    shared = answer["session"] == answer["startup"]
+    whose = "the parent's" if shared else "its own"
+    return f"    server session {answer['session']}, {whose}"
+
+
+def run(app_file: Path) -> None:
+    """A task, its process exits, then a task in another process."""
+    require_server(SESSION_ID_SQL)
+    monitor = create_engine(database_url(), poolclass=NullPool)
+    queue = f"pooling-guide-{uuid.uuid4().hex}"
+    try:
+        with celery_worker(app_file, queue):
+            first = run_task(queue)
+            print(f"  parent, at start-up: server session {first['startup']}")
+            print("  task 1, in a pool process:")
+            print(describe(first))
+            wait_until_ended(monitor, first["session"])
+            ended = first["session"]
+            print(f"  its process exited; server session {ended} ended")
+            second = run_task(queue)
+            other = "another" if second["pid"] != first["pid"] else "the same"
+            print(f"  task 2, in {other} pool process:")
+            print(describe(second))
+            parent = first["startup"]
+            still = "still open" if is_open(monitor, parent) else "gone"
+            print(f"  the parent's server session {parent}: {still}")
+    finally:
+        delete_queue(queue)
+        monitor.dispose()
 
 
 def main() -> None:
     print(f"Celery {celery.__version__}, --pool prefork --concurrency 2,")
     print("worker_process_init: engine.dispose(close=False)")
-    run("snippets.session_pool.servers.celery_worker_init")
+    run(THIS_FILE)
 
 
 if __name__ == "__main__":

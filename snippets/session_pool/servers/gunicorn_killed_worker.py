@@ -5,38 +5,39 @@ too, reads that answer as the answer to its own query.
 Run it:  DATABASE_URL=mysql+pymysql://user:pass@127.0.0.1/db \\
          python -m snippets.session_pool.servers.gunicorn_killed_worker
 
-This module is also the app (create_app()) of the server that main()
-starts, without hooks.
+This file is also the app (create_app()) of the server that main()
+starts, without hooks: gunicorn runs in this file's folder and imports it
+by its name. Copied elsewhere, it runs as it is:
+DATABASE_URL=... python gunicorn_killed_worker.py
 """
 
 # databases: mysql
 
+import functools
 import http.client
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import gunicorn
-from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
-from snippets.session_pool.servers.gunicorn_preload import (
-    TIMEOUT,
-    StartResponse,
-    ask,
-    database_url,
-    free_port,
-    get_engine,
-    gunicorn_server,
-    require_server,
-)
-
-THIS_MODULE = "snippets.session_pool.servers.gunicorn_killed_worker"
+THIS_FILE = Path(__file__).resolve()
+TIMEOUT = 20.0  # seconds: for the server to start, answer and stop
 LOCK = "pooling_guide_slow"  # the lock that the slow query waits for
 SESSION_SQL = "SELECT CONNECTION_ID()"
 SLOW_SQL = f"SELECT 'the slow answer' FROM (SELECT GET_LOCK('{LOCK}', 60)) l"
@@ -44,6 +45,24 @@ SLOW_SQL = f"SELECT 'the slow answer' FROM (SELECT GET_LOCK('{LOCK}', 60)) l"
 WAITING_SQL = "SELECT STATE = 'User lock'"
 DONE_SQL = "SELECT COMMAND = 'Sleep'"
 OF_SESSION = " FROM information_schema.PROCESSLIST WHERE ID = :id"
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+
+
+def require_server(backends: Iterable[str]) -> None:
+    """Exit with a message when DATABASE_URL names another database."""
+    backend = make_url(database_url()).get_backend_name()
+    if backend not in backends:
+        sys.exit(f"Set DATABASE_URL to a {' or '.join(backends)} URL")
+
+
+@functools.cache
+def get_engine() -> Engine:
+    """The process's engine. A forked worker inherits it, pool included."""
+    return create_engine(database_url())
 
 
 def described(error: exc.SQLAlchemyError) -> str:
@@ -84,6 +103,69 @@ def create_app() -> Callable[[dict[str, Any], StartResponse], list[bytes]]:
     # --8<-- [end:app]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn_server(
+    config_file: Path, port: int, workers: int = 2
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start gunicorn with the file `config_file` as its configuration and
+    app; stop it afterwards."""
+    config = config_file.stem  # the module's name, in its folder
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--config", f"python:{config}",
+        "--preload",  # load the app in the master, then fork the workers
+        "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}",
+        f"{config}:create_app()",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            command,
+            cwd=config_file.parent,  # where gunicorn imports `config` from
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            yield server
+        except BaseException:
+            log.seek(0)
+            print(log.read().decode(errors="replace"), file=sys.stderr)
+            raise
+        finally:
+            stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: a graceful shutdown; after TIMEOUT, kill its processes."""
+    server.terminate()
+    try:
+        server.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def ask(port: int, path: str = "/") -> dict[str, Any]:
+    """One request; retried while the server does not listen yet."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            url = f"http://127.0.0.1:{port}{path}"
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+                answer: dict[str, Any] = json.load(response)
+                return answer
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def slow_request(port: int) -> str:
     """GET /slow, once, never retried: the answer, or "no answer"."""
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
@@ -106,6 +188,12 @@ def wait_for(monitor: Engine, sql: str, session: int) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"server session {session}: {sql}")
             time.sleep(0.02)
+
+
+def is_open(monitor: Engine, session: int) -> bool:
+    with monitor.connect() as conn:
+        sql = f"SELECT count(*){OF_SESSION}"
+        return bool(conn.execute(text(sql), {"id": session}).scalar_one())
 
 
 def show(answer: dict[str, Any]) -> None:
@@ -153,13 +241,16 @@ def main() -> None:
     print(f"gunicorn {gunicorn.__version__}, --preload --workers 1, no hooks")
     monitor = create_engine(database_url(), poolclass=NullPool)
     port = free_port()
-    with gunicorn_server(THIS_MODULE, port, workers=1):
+    with gunicorn_server(THIS_FILE, port, workers=1):
         first = kill_during_slow_query(port, monitor)
         for _ in range(2):
             answer = ask(port)
             new = answer["pid"] != first["pid"]
             print(f"  {'the new worker' if new else 'worker 1'}, GET /:")
             show(answer)
+        master = first["startup"]
+        still = "still open" if is_open(monitor, master) else "gone"
+        print(f"  the master's server session {master}: {still}")
     monitor.dispose()
 
 

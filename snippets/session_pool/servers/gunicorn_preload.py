@@ -6,8 +6,10 @@ Run it:  python -m snippets.session_pool.servers.gunicorn_preload
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 
-This module is also the app (create_app()) and the gunicorn configuration
-(the hook worker_exit()) of the server that main() starts.
+This file is also the app (create_app()) and the gunicorn configuration
+(the hook worker_exit()) of the server that main() starts: gunicorn runs in
+this file's folder and imports it by its name. Copied elsewhere, it runs as
+it is: python gunicorn_preload.py
 """
 
 # databases: postgresql, mysql
@@ -26,13 +28,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import gunicorn
 from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
-THIS_MODULE = "snippets.session_pool.servers.gunicorn_preload"
+THIS_FILE = Path(__file__).resolve()
 TIMEOUT = 20.0  # seconds: for the server to start, answer and stop
 SESSION_ID_SQL = {
     "postgresql": "SELECT pg_backend_pid()",
@@ -116,11 +119,12 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    config: str, port: int, workers: int = 2
+    config_file: Path, port: int, workers: int = 2
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start gunicorn with the module `config` as its configuration and
+    """Start gunicorn with the file `config_file` as its configuration and
     app; stop it afterwards."""
     # --8<-- [start:command]
+    config = config_file.stem  # the module's name, in its folder
     command = [
         sys.executable, "-m", "gunicorn",
         "--config", f"python:{config}",
@@ -131,7 +135,12 @@ def gunicorn_server(
     ]  # fmt: skip
     # --8<-- [end:command]
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, stderr=log, start_new_session=True)
+        server = subprocess.Popen(
+            command,
+            cwd=config_file.parent,  # where gunicorn imports `config` from
+            stderr=log,
+            start_new_session=True,
+        )
         try:
             yield server
         except BaseException:
@@ -207,12 +216,12 @@ def describe(answer: dict[str, Any]) -> str:
     return f"    server session {answer['session']}, {whose}"
 
 
-def run(config: str) -> None:
+def run(config_file: Path) -> None:
     """Two workers answer, one of them exits, then the other answers."""
     require_server(SESSION_ID_SQL)
     monitor = create_engine(database_url(), poolclass=NullPool)
     port = free_port()
-    with gunicorn_server(config, port) as server:
+    with gunicorn_server(config_file, port) as server:
         first, second = ask_both_workers(port)
         print(f"  master, at start-up: server session {first['startup']}")
         for label, answer in (("first", first), ("second", second)):
@@ -234,7 +243,7 @@ def run(config: str) -> None:
 def main() -> None:
     print(f"gunicorn {gunicorn.__version__}, --preload --workers 2,")
     print("worker_exit: engine.dispose()")
-    run(THIS_MODULE)
+    run(THIS_FILE)
 
 
 if __name__ == "__main__":
