@@ -1,6 +1,9 @@
 """A Celery worker with the prefork pool that used its engine before it
-forked its pool processes: they get its pooled connection, and a process
-that closes its connections closes the others' too.
+forked its pool processes, run twice. Without a worker_process_init
+handler, they get its pooled connection, and a process that closes its
+connections closes the others' too. With the fix, a worker_process_init
+handler that calls engine.dispose(close=False), each pool process opens
+connections of its own.
 
 Run it:  python -m snippets.session_pool.servers.celery_prefork
 Set DATABASE_URL to try another database, e.g.
@@ -8,7 +11,7 @@ postgresql+psycopg://user:pass@127.0.0.1/db
 The broker and result backend: REDIS_URL, redis://127.0.0.1:6379/0 by
 default. Each run uses a queue of its own, and deletes it afterwards.
 
-This file is also the Celery app of the worker that main() starts: the
+This file is also the Celery app of the workers that main() starts: a
 worker runs in this file's folder and imports it by its name. Copied
 elsewhere, it runs as it is: python celery_prefork.py
 """
@@ -35,6 +38,8 @@ from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
 THIS_FILE = Path(__file__).resolve()
+# set for main()'s first worker: its app has no worker_process_init handler
+WITHOUT_PROCESS_INIT = "POOLING_GUIDE_WITHOUT_PROCESS_INIT"
 TIMEOUT = 20.0  # seconds: for a task's result, and for the worker to stop
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSION_ID_SQL = {
@@ -121,10 +126,26 @@ def report_session() -> dict[str, Any]:
     # --8<-- [end:worker]
 
 
+# --8<-- [start:process-init]
+def forget_parent_connections(**_: Any) -> None:
+    """In each new pool process, before its first task: forget the
+    parent's pooled connections, without closing them."""
+    get_engine().dispose(close=False)
+
+
+signals.worker_process_init.connect(forget_parent_connections)
+# --8<-- [end:process-init]
+
+if os.environ.get(WITHOUT_PROCESS_INIT):
+    signals.worker_process_init.disconnect(forget_parent_connections)
+
+
 @contextmanager
-def celery_worker(app_file: Path, queue: str) -> Iterator[None]:
-    """Start a worker of the app in `app_file` on `queue`; stop it
-    afterwards."""
+def celery_worker(
+    app_file: Path, queue: str, process_init: bool
+) -> Iterator[None]:
+    """Start a worker of the app in `app_file` on `queue`, with its
+    worker_process_init handler or without it; stop it afterwards."""
     # --8<-- [start:command]
     app_module = app_file.stem  # the module's name, in its folder
     command = [
@@ -136,10 +157,14 @@ def celery_worker(app_file: Path, queue: str) -> Iterator[None]:
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     # --8<-- [end:command]
+    env = dict(os.environ)
+    if not process_init:
+        env[WITHOUT_PROCESS_INIT] = "1"
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(
             command,
             cwd=app_file.parent,  # where the worker imports `app_module`
+            env=env,
             stdout=log,
             stderr=log,
             start_new_session=True,
@@ -206,13 +231,11 @@ def describe(answer: dict[str, Any]) -> str:
     return f"    server session {answer['session']}, {whose}"
 
 
-def run(app_file: Path) -> None:
+def run(app_file: Path, monitor: Engine, process_init: bool) -> None:
     """A task, its process exits, then a task in another process."""
-    require_server(SESSION_ID_SQL)
-    monitor = create_engine(database_url(), poolclass=NullPool)
     queue = f"pooling-guide-{uuid.uuid4().hex}"
     try:
-        with celery_worker(app_file, queue):
+        with celery_worker(app_file, queue, process_init):
             first = run_task(queue)
             print(f"  parent, at start-up: server session {first['startup']}")
             print("  task 1, in a pool process:")
@@ -229,13 +252,20 @@ def run(app_file: Path) -> None:
             print(f"  the parent's server session {parent}: {still}")
     finally:
         delete_queue(queue)
-        monitor.dispose()
 
 
 def main() -> None:
+    require_server(SESSION_ID_SQL)
     print(f"Celery {celery.__version__}, --pool prefork --concurrency 2,")
     print("worker_process_shutdown: engine.dispose()")
-    run(THIS_FILE)
+    monitor = create_engine(database_url(), poolclass=NullPool)
+    try:
+        print("1. without a worker_process_init handler:")
+        run(THIS_FILE, monitor, process_init=False)
+        print("2. with worker_process_init: engine.dispose(close=False)")
+        run(THIS_FILE, monitor, process_init=True)
+    finally:
+        monitor.dispose()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """gunicorn --preload with two workers, and an app that used its engine in
-the master: both workers get the master's pooled connection, and a worker
-that closes its connections closes the other's too.
+the master, run twice. Without a post_fork hook, both workers get the
+master's pooled connection, and a worker that closes its connections closes
+the other's too. With the fix, a post_fork hook that calls
+engine.dispose(close=False), each worker opens connections of its own.
 
 Run it:  python -m snippets.session_pool.servers.gunicorn_preload
 Set DATABASE_URL to try another database, e.g.
 postgresql+psycopg://user:pass@127.0.0.1/db
 
 This file is also the app (create_app()) and the gunicorn configuration
-(the hook worker_exit()) of the server that main() starts: gunicorn runs in
-this file's folder and imports it by its name. Copied elsewhere, it runs as
-it is: python gunicorn_preload.py
+(the hooks worker_exit() and post_fork()) of the servers that main()
+starts: gunicorn runs in this file's folder and imports it by its name.
+Copied elsewhere, it runs as it is: python gunicorn_preload.py
 """
 
 # databases: postgresql, mysql
@@ -36,6 +38,8 @@ from sqlalchemy import Connection, Engine, create_engine, exc, make_url, text
 from sqlalchemy.pool import NullPool
 
 THIS_FILE = Path(__file__).resolve()
+# set for main()'s first server: its configuration has no post_fork hook
+WITHOUT_POST_FORK = "POOLING_GUIDE_WITHOUT_POST_FORK"
 TIMEOUT = 20.0  # seconds: for the server to start, answer and stop
 SESSION_ID_SQL = {
     "postgresql": "SELECT pg_backend_pid()",
@@ -111,6 +115,18 @@ def worker_exit(server: Any, worker: Any) -> None:
     # --8<-- [end:worker-exit]
 
 
+# --8<-- [start:post-fork]
+def post_fork(server: Any, worker: Any) -> None:
+    """gunicorn hook, in each new worker before it serves: forget the
+    master's pooled connections, without closing them."""
+    get_engine().dispose(close=False)
+    # --8<-- [end:post-fork]
+
+
+if os.environ.get(WITHOUT_POST_FORK):  # gunicorn uses the hooks it finds
+    del post_fork
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -119,10 +135,10 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    config_file: Path, port: int, workers: int = 2
+    config_file: Path, port: int, post_fork: bool, workers: int = 2
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start gunicorn with the file `config_file` as its configuration and
-    app; stop it afterwards."""
+    app, with its post_fork hook or without it; stop it afterwards."""
     # --8<-- [start:command]
     config = config_file.stem  # the module's name, in its folder
     command = [
@@ -134,10 +150,14 @@ def gunicorn_server(
         f"{config}:create_app()",
     ]  # fmt: skip
     # --8<-- [end:command]
+    env = dict(os.environ)
+    if not post_fork:
+        env[WITHOUT_POST_FORK] = "1"
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             command,
             cwd=config_file.parent,  # where gunicorn imports `config` from
+            env=env,
             stderr=log,
             start_new_session=True,
         )
@@ -216,12 +236,10 @@ def describe(answer: dict[str, Any]) -> str:
     return f"    server session {answer['session']}, {whose}"
 
 
-def run(config_file: Path) -> None:
+def run(config_file: Path, monitor: Engine, post_fork: bool) -> None:
     """Two workers answer, one of them exits, then the other answers."""
-    require_server(SESSION_ID_SQL)
-    monitor = create_engine(database_url(), poolclass=NullPool)
     port = free_port()
-    with gunicorn_server(config_file, port) as server:
+    with gunicorn_server(config_file, port, post_fork) as server:
         first, second = ask_both_workers(port)
         print(f"  master, at start-up: server session {first['startup']}")
         for label, answer in (("first", first), ("second", second)):
@@ -237,13 +255,20 @@ def run(config_file: Path) -> None:
         print(describe(ask(port)))
         still = "still open" if is_open(monitor, first["startup"]) else "gone"
         print(f"  the master's server session {first['startup']}: {still}")
-    monitor.dispose()
 
 
 def main() -> None:
+    require_server(SESSION_ID_SQL)
     print(f"gunicorn {gunicorn.__version__}, --preload --workers 2,")
     print("worker_exit: engine.dispose()")
-    run(THIS_FILE)
+    monitor = create_engine(database_url(), poolclass=NullPool)
+    try:
+        print("1. without a post_fork hook:")
+        run(THIS_FILE, monitor, post_fork=False)
+        print("2. with post_fork: engine.dispose(close=False)")
+        run(THIS_FILE, monitor, post_fork=True)
+    finally:
+        monitor.dispose()
 
 
 if __name__ == "__main__":
