@@ -128,8 +128,11 @@ def drive(engine: Engine, arrivals: list[float]) -> Load:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite:///pooling_guide.db")
+    # pool_size is about five times L: no checkout should wait. pool_timeout is
+    # generous, so that a machine busy with other work slows the run down
+    # rather than failing it.
     engine = create_engine(
-        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=1
+        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10
     )
     try:
         load = drive(engine, schedule())
