@@ -10,7 +10,6 @@ import contextlib
 import functools
 import http.server
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -20,16 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mkdocs.config import load_config
+
 from proof.examples import ROOT
 
 
 def published_path() -> str:
     """The path of the published site's address (mkdocs.yml's site_url): pooling-verified."""
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    found = re.search(r"^site_url: (\S+)$", config, re.MULTILINE)
-    if found is None:
-        raise ValueError("mkdocs.yml sets no site_url")
-    return urllib.parse.urlparse(found[1]).path.strip("/")
+    site_url = str(load_config(str(ROOT / "mkdocs.yml"))["site_url"])
+    return urllib.parse.urlparse(site_url).path.strip("/")
 
 
 def build(site: Path) -> subprocess.CompletedProcess[str]:
