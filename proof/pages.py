@@ -6,7 +6,8 @@ every expanded line knows the page line it came from. Every fenced block falls i
 * ``slice``: a python block cut from named sections of example files;
 * ``listing``: a python block showing whole example files;
 * ``command``: ``$ [VAR=value] [uv run [--group name]] python -m module`` lines, in a console block;
-* ``output``: an ```` ```output ```` or ```` ```verified-on ```` fence, filled from records;
+* ``output``: an ```` ```output ````, ```` ```differences ```` or ```` ```verified-on ```` fence,
+  filled from records;
 * ``shown``: anything else. The policy (``proof.policy``) says which of those may be there.
 """
 
@@ -94,7 +95,7 @@ class Block:
 
     @property
     def category(self) -> str:
-        if self.lang in {"output", "verified-on"}:
+        if self.lang in {"output", "differences", "verified-on"}:
             return "output"
         if self.command_modules is not None:
             return "command"

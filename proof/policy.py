@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proof import fences, pages, records, requirements
-from proof.examples import ROOT, SNIPPETS, Example, examples
+from proof.examples import OTHER_TOOLCHAINS, ROOT, SITE, SNIPPETS, Example, examples
 
 # Programs shown on pages that are not examples, and the test that runs them.
 RUN_BY_OWN_TEST = {
@@ -179,8 +179,14 @@ def parts_beside_their_file() -> list[str]:
 
 
 def no_orphan_records() -> list[str]:
-    """Every record file belongs to an (example, database) pair the tests run."""
-    expected = {e.record_path(d) for e in examples().values() for d in e.databases}
+    """Every record file belongs to an (example, database) pair the tests run, on the site's
+    toolchain or one of the others CI runs (proof.examples.OTHER_TOOLCHAINS)."""
+    expected = {
+        e.record_path(d, toolchain)
+        for toolchain in (SITE, *OTHER_TOOLCHAINS)
+        for e in examples().values()
+        for d in e.databases
+    }
     return [
         f"{records.relative(path)} records no example the tests run (the example or its "
         f"database is gone): `git rm {records.relative(path)}`"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from proof.examples import RECORDS, ROOT, Example
+from proof.examples import RECORDS, ROOT, SITE, Example, Toolchain
 
 VARYING = RECORDS / "varying.toml"
 OUTPUT_MARK = "--- output ---"
@@ -41,8 +41,14 @@ class Record:
     output: str  # stdout, exactly
 
     @property
+    def toolchain(self) -> Toolchain:
+        """From its Python and the SQLAlchemy its libraries name first."""
+        sqlalchemy = self.libraries.split(", ")[0].removeprefix("SQLAlchemy ")
+        return Toolchain.of(self.python, sqlalchemy)
+
+    @property
     def path(self) -> Path:
-        return Example(self.example).record_path(self.database)
+        return Example(self.example).record_path(self.database, self.toolchain)
 
     @property
     def series(self) -> str:
@@ -89,8 +95,8 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
-def load(example: Example, database: str) -> Record | None:
-    path = example.record_path(database)
+def load(example: Example, database: str, toolchain: Toolchain = SITE) -> Record | None:
+    path = example.record_path(database, toolchain)
     return read(path) if path.exists() else None
 
 
@@ -104,8 +110,16 @@ def _read(path: Path, _mtime: int) -> Record:
     return Record.from_text(path.read_text(encoding="utf-8"), path)
 
 
-def all_record_files() -> Iterator[Path]:
-    yield from sorted(RECORDS.rglob("*.txt"))
+def all_record_files(toolchain: Toolchain | None = None) -> Iterator[Path]:
+    """The records of one toolchain, or of every toolchain."""
+    found = RECORDS.rglob("*.txt")
+    yield from sorted(p for p in found if toolchain is None or _folder(p) == toolchain.name)
+
+
+def _folder(path: Path) -> str:
+    """The name of the toolchain whose folder holds a record: ``python-3.13``, or ``""``."""
+    first = path.relative_to(RECORDS).parts[0]
+    return first if first.startswith(("python-", "sqlalchemy-")) else ""
 
 
 def _git(*args: str) -> str | None:
@@ -158,15 +172,17 @@ def changed_record_files() -> set[Path]:
 
 
 @functools.lru_cache(maxsize=8)
-def _varying(_mtime: int) -> list[tuple[str, re.Pattern[str]]]:
+def _varying(_mtime: int, table: str) -> list[tuple[str, re.Pattern[str]]]:
     declared = tomllib.loads(VARYING.read_text(encoding="utf-8"))
-    return [(v["what"], re.compile(v["pattern"])) for v in declared["varies"]]
+    return [(v["what"], re.compile(v["pattern"])) for v in declared[table]]
 
 
-def normalized(output: str) -> str:
+def normalized(output: str, table: str = "varies") -> str:
     """The output with every part that varies by nature replaced by <what varies>; a pattern
-    with a group named v replaces that group only."""
-    for what, pattern in _varying(VARYING.stat().st_mtime_ns):
+    with a group named v replaces that group only. With ``table="toolchain"``, the versions
+    that name a toolchain are replaced too (records/varying.toml says which)."""
+    tables = ["varies", "toolchain"] if table == "toolchain" else ["varies"]
+    for what, pattern in (p for t in tables for p in _varying(VARYING.stat().st_mtime_ns, t)):
 
         def placeholder(m: re.Match[str], what: str = what) -> str:
             if "v" not in m.re.groupindex:
@@ -176,6 +192,31 @@ def normalized(output: str) -> str:
 
         output = pattern.sub(placeholder, output)
     return output
+
+
+def changes(site: str, other: str) -> list[str]:
+    """How another toolchain's output differs from the site's, as diff lines: ``-`` the
+    site's, ``+`` the other's, a line of context each side, ``...`` between the parts. Lines
+    are compared as ``normalized(line, "toolchain")``; none when they agree."""
+    before, after = site.splitlines(), other.splitlines()
+    matcher = difflib.SequenceMatcher(
+        None,
+        [normalized(line, "toolchain") for line in before],
+        [normalized(line, "toolchain") for line in after],
+        autojunk=False,
+    )
+    lines: list[str] = []
+    for group in matcher.get_grouped_opcodes(1):
+        if all(tag == "equal" for tag, *_ in group):
+            continue
+        lines += ["..."] if lines else []
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [f" {line}" for line in before[i1:i2]]
+            else:
+                lines += [f"-{line}" for line in before[i1:i2]]
+                lines += [f"+{line}" for line in after[j1:j2]]
+    return lines
 
 
 def difference(recorded: Record, printed: str) -> str:
@@ -251,6 +292,6 @@ def _unless_ci(mode: Mode, problem: str, note: str) -> Verdict:
     return Verdict(
         False,
         f"{problem}: the example or the versions in uv.lock changed since, and CI only checks "
-        "records. Record it again where the servers are (uv run pytest, without CI set), then "
+        "records. Record it again where the servers are (the command below, without CI set), then "
         "review and commit records/. An output that changed fails there with its diff.",
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proof import databases
-from proof.examples import Example
+from proof.examples import Example, running
 from proof.records import Record
 
 TIMEOUT = 60  # seconds; a safety net, examples take a few
@@ -96,7 +96,7 @@ def record(run: Run, server: str) -> Record:
         recorded=datetime.date.today().isoformat(),
         exit_status=-1 if run.returncode is None else run.returncode,
         duration=run.duration,
-        key=run.example.key(),
+        key=run.example.key(running()),
         output=run.stdout,
     )
 

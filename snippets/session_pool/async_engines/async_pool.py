@@ -104,18 +104,19 @@ async def main_async() -> None:
     # --8<-- [end:refused]
 
 
-def greenlet_requirement() -> str:
+def greenlet_requirements() -> list[str]:
     """How the installed SQLAlchemy asks for greenlet, from its metadata."""
-    found = [
-        r for r in requires("sqlalchemy") or [] if r.startswith("greenlet")
-    ]
-    return "; ".join(found) or "not listed"
+    return [r for r in requires("sqlalchemy") or [] if r.startswith("greenlet")]
 
 
 def main() -> None:
-    print(
-        f"SQLAlchemy {version('sqlalchemy')} requires {greenlet_requirement()}"
-    )
+    print(f"SQLAlchemy {version('sqlalchemy')} requires greenlet:")
+    for requirement in greenlet_requirements() or ["not listed"]:
+        print(
+            textwrap.fill(
+                requirement, 74, initial_indent="  ", subsequent_indent="    "
+            )
+        )
     print(f"greenlet installed here: {version('greenlet')}")
     asyncio.run(main_async())
 

@@ -123,7 +123,11 @@ def in_new_process(url: str, recipe: bool) -> list[str]:
 def explain(error: exc.DBAPIError) -> list[str]:
     """asyncpg's exception, and SQLAlchemy's message without its link, with
     <uuid4> for the part of a recipe name that is new on every run."""
-    cause = error.driver_exception
+    # driver_exception is new in SQLAlchemy 2.1; on 2.0, asyncpg's exception
+    # is the cause of the adapter's (error.orig)
+    cause = getattr(error, "driver_exception", None)
+    if cause is None and error.orig is not None:
+        cause = error.orig.__cause__
     said = UNIQUE_NAME.sub("__asyncpg_<uuid4>__", str(error)).splitlines()
     return [f"from {type(cause).__module__}.{type(cause).__name__}", *said[:-1]]
 

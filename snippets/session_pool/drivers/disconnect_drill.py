@@ -110,7 +110,11 @@ def describe(error: exc.DBAPIError) -> list[str]:
     message does not name it, SQLAlchemy's message, and whether the
     connection was invalidated."""
     lines = [f"raised {qualified(error)}"]
-    driver = error.driver_exception
+    # the driver's own exception: driver_exception, new in SQLAlchemy 2.1;
+    # on 2.0 error.orig (for asyncpg, an adapter's, raised from asyncpg's)
+    driver: Exception | None = getattr(error, "driver_exception", None)
+    driver = driver or error.orig
+    assert driver is not None  # a DBAPIError wraps the driver's
     if driver is not error.orig:  # asyncpg's, behind SQLAlchemy's adapter
         lines.append(f"  from {qualified(driver)}")
     elif driver.__cause__ is not None:  # aiomysql: raise ... from ...
