@@ -39,7 +39,15 @@ from pymdownx.superfences import SuperFencesException
 
 from proof import pages, records, requirements, runner
 from proof.databases import DATABASES
-from proof.examples import ROOT, Example, declared_databases
+from proof.examples import (
+    OTHER_TOOLCHAINS,
+    ROOT,
+    SITE,
+    Example,
+    Toolchain,
+    declared_databases,
+    examples,
+)
 
 log = logging.getLogger("mkdocs.plugins.proof")
 
@@ -124,7 +132,7 @@ def format_output(
 
 
 def format_verified_on(*_: Any, **__: Any) -> str:
-    found = [records.read(path) for path in records.all_record_files()]
+    found = [records.read(path) for path in records.all_record_files(SITE)]
     keys = {module: Example(module).key() for module in {r.example for r in found}}
     found = [r for r in found if r.key == keys[r.example]]  # what the pages show
     if not found:
@@ -141,6 +149,56 @@ def format_verified_on(*_: Any, **__: Any) -> str:
         f"---\n\n<small>Example outputs on this site were recorded {when} on {on}, with "
         f"{libraries} on Python {pythons}. Each output names the server it ran on.</small>\n"
     )
+
+
+def format_differences(src: str, *_: Any, **__: Any) -> str:
+    """What changes on another toolchain, named alone in the fence (``sqlalchemy-2.0``): the
+    examples whose output differs there (proof.records.changes), on which databases, with the
+    page that teaches each, and the differences themselves, from the fresh records only."""
+    toolchain = next((t for t in OTHER_TOOLCHAINS if t.name == src.strip()), None)
+    if toolchain is None:
+        names = ", ".join(t.name for t in OTHER_TOOLCHAINS)
+        raise SuperFencesException(f"```differences {src.strip()!r}: name one of {names}")
+    found = {e: _differing(e, toolchain) for e in examples().values()}
+    found = {e: by_database for e, by_database in found.items() if by_database}
+    if not found:
+        return _to_html("Every example prints the same as on the toolchain of this site.\n")
+    parts = ["| example | databases | taught on |\n|---|---|---|\n"]
+    for example, by_database in found.items():
+        on = ", ".join(DATABASES[d].label for d in by_database)
+        link = f"[`{example.name}`](#{toolchain.name}-{example.anchor})"
+        parts.append(f"| {link} | {on} | {_page_title(example)} |\n")
+    for example, by_database in found.items():
+        parts.append(f"\n`{example.file}`\n{{ #{toolchain.name}-{example.anchor} }}\n\n")
+        parts += [
+            f'=== "{DATABASES[d].label}"\n\n{indent(_diff(other, changed), "    ")}\n'
+            for d, (other, changed) in by_database.items()
+        ]
+    return f'<div class="example-output">{_to_html("".join(parts))}</div>'
+
+
+def _differing(
+    example: Example, toolchain: Toolchain
+) -> dict[str, tuple[records.Record, list[str]]]:
+    """Per database, its record on the toolchain and how it differs, where it does."""
+    found = {}
+    for database in example.databases:
+        site, other = records.load(example, database), other_record(example, database, toolchain)
+        if site is not None and site.key == example.key() and other is not None:
+            changed = records.changes(site.output, other.output)
+            if changed:
+                found[database] = (other, changed)
+    return found
+
+
+def _page_title(example: Example) -> str:
+    """The title of the first page that shows its output."""
+    where = pages.shown_on(example.module)
+    if not where:
+        return "no page"
+    page = pages.DOCS / where[0].split(":")[0].removeprefix("docs/")
+    lines = page.read_text(encoding="utf-8").splitlines()
+    return next((line[2:] for line in lines if line.startswith("# ")), page.name)
 
 
 def _join(items: list[str]) -> str:
@@ -163,12 +221,46 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
         f"<small>{how} on {record.server}, {record.recorded}, with {record.libraries} on "
         f"Python {record.python}; {record.duration:.1f} s.</small>"
     )
+    elsewhere = "".join(_elsewhere(example, record, t) for t in OTHER_TOOLCHAINS)
     if render == "markdown":
-        return record.series, f"{record.output}\n\n{caption}\n"
-    longest = max((len(run) for run in re.findall(r"`+", record.output)), default=0)
-    fence = "`" * max(3, longest + 1)
+        return record.series, f"{record.output}\n\n{caption}\n{elsewhere}"
+    fence = _fence_for(record.output)
     console = f"$ {command(example, database)}\n{record.output.rstrip()}"
-    return record.series, f"{fence}console\n{console}\n{fence}\n\n{caption}\n"
+    return record.series, f"{fence}console\n{console}\n{fence}\n\n{caption}\n{elsewhere}"
+
+
+def _fence_for(text: str) -> str:
+    """A code fence longer than any run of backticks in `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def other_record(example: Example, database: str, toolchain: Toolchain) -> records.Record | None:
+    """Its fresh record on another toolchain; a missing or stale one fails the example tests
+    that CI runs there (proof.toolchains), and is not shown."""
+    other = records.load(example, database, toolchain)
+    return other if other is not None and other.key == example.key(toolchain) else None
+
+
+def _elsewhere(example: Example, record: records.Record, toolchain: Toolchain) -> str:
+    """Markdown: how the output differs on another toolchain, in a note that opens."""
+    other = other_record(example, record.database, toolchain)
+    changed = records.changes(record.output, other.output) if other else []
+    if other is None or not changed:
+        return ""
+    return f'\n??? info "On {toolchain.label}, this prints something else"\n\n' + indent(
+        _diff(other, changed), "    "
+    )
+
+
+def _diff(other: records.Record, changed: list[str]) -> str:
+    fence = _fence_for("\n".join(changed))
+    caption = (
+        f"<small>Lines with <code>-</code> as above; with <code>+</code> as recorded on "
+        f"{other.server}, {other.recorded}, with {other.libraries} on Python "
+        f"{other.python}.</small>"
+    )
+    return f"{fence}diff\n" + "\n".join(changed) + f"\n{fence}\n\n{caption}\n"
 
 
 def command(example: Example, database: str) -> str:
