@@ -166,7 +166,7 @@ def format_differences(src: str, *_: Any, **__: Any) -> str:
     parts = ["| example | databases | taught on |\n|---|---|---|\n"]
     for example, by_database in found.items():
         on = ", ".join(DATABASES[d].label for d in by_database)
-        link = f"[`{example.name}`](#{toolchain.name}-{example.anchor})"
+        link = f"[{example.name}](#{toolchain.name}-{example.anchor})"
         parts.append(f"| {link} | {on} | {_page_title(example)} |\n")
     for example, by_database in found.items():
         parts.append(f"\n`{example.file}`\n{{ #{toolchain.name}-{example.anchor} }}\n\n")
@@ -192,13 +192,14 @@ def _differing(
 
 
 def _page_title(example: Example) -> str:
-    """The title of the first page that shows its output."""
+    """The title in the navigation (mkdocs.yml) of the first page that shows its output."""
     where = pages.shown_on(example.module)
     if not where:
         return "no page"
-    page = pages.DOCS / where[0].split(":")[0].removeprefix("docs/")
-    lines = page.read_text(encoding="utf-8").splitlines()
-    return next((line[2:] for line in lines if line.startswith("# ")), page.name)
+    page = where[0].split(":")[0].removeprefix("docs/")
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    m = re.search(rf"^\s*- (?P<title>.+): {re.escape(page)}$", nav, re.MULTILINE)
+    return m["title"].strip('"') if m else page
 
 
 def _join(items: list[str]) -> str:
@@ -254,13 +255,27 @@ def _elsewhere(example: Example, record: records.Record, toolchain: Toolchain) -
 
 
 def _diff(other: records.Record, changed: list[str]) -> str:
-    fence = _fence_for("\n".join(changed))
-    caption = (
-        f"<small>Lines with <code>-</code> as above; with <code>+</code> as recorded on "
-        f"{other.server}, {other.recorded}, with {other.libraries} on Python "
-        f"{other.python}.</small>"
+    """The lines that change, as a diff; an output that is Markdown (``render="markdown"``),
+    whole, rendered, as the page shows the site's."""
+    where = (
+        f"recorded on {other.server}, {other.recorded}, with {other.libraries} on Python "
+        f"{other.python}."
     )
+    if _renders_markdown(Example(other.example)):
+        return f"{other.output}\n\n<small>As {where}</small>\n"
+    fence = _fence_for("\n".join(changed))
+    caption = f"<small>Lines with <code>-</code> as above; with <code>+</code> as {where}</small>"
     return f"{fence}diff\n" + "\n".join(changed) + f"\n{fence}\n\n{caption}\n"
+
+
+def _renders_markdown(example: Example) -> bool:
+    """Whether the pages show the example's output as Markdown (``render="markdown"``)."""
+    return any(
+        b.lang == "output"
+        and b.code.strip() == example.module
+        and b.options.get("render") == "markdown"
+        for b in pages.all_blocks()
+    )
 
 
 def command(example: Example, database: str) -> str:

@@ -196,7 +196,7 @@ def normalized(output: str, table: str = "varies") -> str:
 
 def changes(site: str, other: str) -> list[str]:
     """How another toolchain's output differs from the site's, as diff lines: ``-`` the
-    site's, ``+`` the other's, a line of context each side, ``...`` between the parts. Lines
+    site's, ``+`` the other's, a line of context (the other's) each side, ``...`` between. Lines
     are compared as ``normalized(line, "toolchain")``; none when they agree."""
     before, after = site.splitlines(), other.splitlines()
     matcher = difflib.SequenceMatcher(
@@ -212,7 +212,7 @@ def changes(site: str, other: str) -> list[str]:
         lines += ["..."] if lines else []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines += [f" {line}" for line in before[i1:i2]]
+                lines += [f" {line}" for line in after[j1:j2]]
             else:
                 lines += [f"-{line}" for line in before[i1:i2]]
                 lines += [f"+{line}" for line in after[j1:j2]]

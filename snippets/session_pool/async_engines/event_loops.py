@@ -64,7 +64,12 @@ def print_logged(logged: Logged) -> None:
     """What the pool logged: message, then the exception it logged."""
     for record in logged.records:
         message = re.sub(r" <.*>$", " <connection>", record.getMessage())
-        print(f"  logged {record.levelname}: {message}")
+        said = f"logged {record.levelname}: {message}"
+        print(
+            textwrap.fill(
+                said, 76, initial_indent="  ", subsequent_indent="      "
+            )
+        )
         if record.exc_info and record.exc_info[1]:
             said = described(record.exc_info[1])
             print(

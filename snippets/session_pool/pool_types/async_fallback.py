@@ -45,7 +45,7 @@ def import_the_pool() -> None:
         # without the file path that follows
         message = str(error).split(" (")[0]
         print(f"  {type(error).__name__}:")
-        print(f"    {message}")
+        print(textwrap.indent(textwrap.fill(message, 72), "    "))
     else:
         print(f"  imported: {FallbackAsyncAdaptedQueuePool.__name__}")
     # --8<-- [end:import]
