@@ -1,7 +1,9 @@
-"""The built site as readers meet it: every page in Chromium at a laptop's and a phone's width.
+"""The built site as readers meet it: every page in Chromium at a laptop's and a phone's width,
+as MkDocs builds it and as Zensical does (conftest's ``builder``).
 
-A page that fails is saved as a screenshot in ``test-artifacts/screenshots/`` (not committed);
-``--screenshots`` saves every page at both widths, to look at after a change to the layout.
+A page that fails is saved as a screenshot in ``test-artifacts/screenshots/`` (not committed),
+named after its builder; ``--screenshots`` saves every page at both widths, to look at after a
+change to the layout.
 """
 
 from __future__ import annotations
@@ -97,14 +99,19 @@ def opened(
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("path", PAGES)
 def test_page_reads(
-    browser: Browser, base_url: str, path: str, viewport: str, pytestconfig: pytest.Config
+    browser: Browser,
+    base_url: str,
+    builder: str,
+    path: str,
+    viewport: str,
+    pytestconfig: pytest.Config,
 ) -> None:
     with opened(browser, base_url + path, viewport) as (page, errors, outside):
         m: dict[str, Any] = page.evaluate(MEASURE_PAGE)
         problems = page_problems(m, errors, outside, viewport)
         if problems or pytestconfig.getoption("screenshots"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = f"{path.strip('/') or 'index'}-{viewport}.png"
+            name = f"{builder}-{path.strip('/') or 'index'}-{viewport}.png"
             page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px"
     fix = "See it with: uv run --group dev pytest tests/test_browser.py --screenshots"
@@ -172,6 +179,7 @@ AXE_RUN = """async (tags) => {
 def test_page_accessible(
     browser: Browser,
     base_url: str,
+    builder: str,
     axe: str,
     path: str,
     viewport: str,
@@ -189,7 +197,7 @@ def test_page_accessible(
         violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, AXE_TAGS)
         if violations or pytestconfig.getoption("screenshots"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = f"{path.strip('/') or 'index'}-{viewport}-{scheme}.png"
+            name = f"{builder}-{path.strip('/') or 'index'}-{viewport}-{scheme}.png"
             page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
     found = [
