@@ -10,11 +10,13 @@ import contextlib
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,15 +32,44 @@ def published_path() -> str:
     return urllib.parse.urlparse(site_url).path.strip("/")
 
 
-def build(site: Path) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` into `site`, from the records (no example runs), in the
-    environment a reader's ``uv run mkdocs serve`` gets: a new one, with the docs group only
-    (no test tools), run from the repository's root (mkdocs.yml's snippets base_path)."""
+# The two tools that build the site from mkdocs.yml: MkDocs, and Zensical, Material's successor.
+BUILDERS = ("mkdocs", "zensical")
+
+
+def command(builder: str) -> list[str]:
+    """How a reader builds the site with `builder`, from the repository's root (into site/)."""
+    group = [] if builder == "mkdocs" else ["--group", builder]
+    return ["uv", "run", *group, builder, "build", "--strict"]
+
+
+def build(site: Path, builder: str) -> subprocess.CompletedProcess[str]:
+    """The reader's `command(builder)` into `site`, from the records (no example runs), in the
+    environment a reader's ``uv run`` gets: a new one, with the docs group only (no test
+    tools), run from the repository's root (mkdocs.yml's snippets base_path).
+
+    Zensical refuses a site_dir outside the project's root: both build into a new folder
+    there, named by a config of two lines (INHERIT: mkdocs.yml), and the site moves to `site`.
+    """
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"NO_MKDOCS_2_WARNING": "1", "RECORDS_ONLY": "1"}
-    reader = ["uv", "run", "--isolated", "--frozen", "--project", str(ROOT)]
-    command = ["mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
-    return subprocess.run([*reader, *command], cwd=ROOT, env=env, capture_output=True, text=True)
+    name = f".build-{uuid.uuid4().hex}"  # .gitignore: .build-*
+    config, built = ROOT / f"{name}.yml", ROOT / name
+    uv, run, *rest = command(builder)
+    try:
+        config.write_text(f"INHERIT: mkdocs.yml\nsite_dir: {name}\n", encoding="utf-8")
+        done = subprocess.run(
+            [uv, run, "--isolated", "--frozen", "--project", str(ROOT), *rest, "-f", str(config)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0:
+            shutil.move(built, site)
+    finally:
+        config.unlink(missing_ok=True)
+        shutil.rmtree(built, ignore_errors=True)
+    return done
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

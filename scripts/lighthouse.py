@@ -51,7 +51,7 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as scratch:
         site = Path(scratch) / "site"
-        done = build(site)
+        done = build(site, "mkdocs")
         if done.returncode:
             print(f"mkdocs build --strict failed:\n{done.stderr}")
             return 2

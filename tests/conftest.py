@@ -8,7 +8,9 @@ one skips its cases, unless ``TEST_REQUIRE_ALL_DATABASES=1`` (CI) makes that an 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,9 @@ from sqlalchemy import make_url
 
 from proof import databases, pgbouncer, records
 from proof.databases import DATABASES
+from proof.site import BUILDERS
 from proof.site import build as site_build
+from proof.site import command as site_command
 
 REQUIRED = os.environ.get("TEST_REQUIRE_ALL_DATABASES", "") not in {"", "0", "false", "no"}
 SETTLE_SECONDS = 10.0  # servers take a moment to notice a closed socket: then it is a leak
@@ -27,6 +31,7 @@ servers: dict[str, databases.Server] = {}
 before: dict[str, int] = {}  # our connections per server, before the suite
 after: dict[str, int] = {}
 bouncers: list[pgbouncer.PgBouncer] = []
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # a terminal's colour codes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -160,29 +165,53 @@ def record_mode(pytestconfig: pytest.Config) -> records.Mode:
     )
 
 
+@pytest.fixture(scope="session", params=BUILDERS)
+def builder(request: pytest.FixtureRequest) -> str:
+    """The tool that builds the site from mkdocs.yml: each test of the site runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as a reader's environment builds it (proof.site.build), into a scratch folder.
-    Built once per run: the first test process to ask builds it, in the folder that xdist's
-    workers share; the others wait."""
+def built_site(builder: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as a reader's environment builds it with `builder` (proof.site.build), into a
+    scratch folder. Built once per run: the first test process to ask builds it, in the folder
+    that xdist's workers share; the others wait."""
     shared = tmp_path_factory.getbasetemp()
     shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
-    site, log = shared / "site", shared / "site.log"
+    site, log = shared / f"site-{builder}", shared / f"site-{builder}.log"
     try:
-        (shared / "site.lock").mkdir()  # atomic: exactly one process gets to build
+        (shared / f"site-{builder}.lock").mkdir()  # atomic: exactly one process gets to build
     except FileExistsError:
         deadline = time.monotonic() + 300
         while not log.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
     else:
-        done = site_build(site)
-        log.with_suffix(".tmp").write_text(f"{done.returncode}\n{done.stderr}")
+        done = site_build(site, builder)
+        printed = ANSI.sub("", done.stderr)  # Zensical colours its warnings, even to a file
+        log.with_suffix(".tmp").write_text(f"{done.returncode}\n{printed}")
         log.with_suffix(".tmp").replace(log)
     returncode, _, stderr = log.read_text().partition("\n")
     if returncode != "0":
+        reader = " ".join(site_command(builder))
         pytest.fail(
-            f"mkdocs build --strict failed:\n{stderr[-4000:]}\n"
-            "Reproduce with:  uv run mkdocs build --strict",
+            f"{builder}: `{reader}` failed:\n{stderr[-4000:]}\n"
+            f"Reproduce with:  RECORDS_ONLY=1 {reader}",
             pytrace=False,
         )
     return site
+
+
+# Where each builder writes the site's search index, and the key of its entries (location,
+# title and text of a page or a section); both keep the search's settings under "config".
+SEARCH_INDEXES = {
+    "mkdocs": ("search/search_index.json", "docs"),
+    "zensical": ("search.json", "items"),
+}
+
+
+@pytest.fixture(scope="session")
+def search_index(built_site: Path, builder: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The built site's search index: its settings (the separator), and its entries."""
+    file, entries = SEARCH_INDEXES[builder]
+    index = json.loads((built_site / file).read_text(encoding="utf-8"))
+    return index["config"], index[entries]

@@ -118,15 +118,24 @@ async () => {
     }
     return after;
   };
+  // Whether a line holds `el` whole: its text, and an inline element's padding and border, in
+  // the content box of the block that lays it out (a paragraph, a heading, a cell; its own).
+  const sides = ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth'];
+  const inline = (el) => getComputedStyle(el).display.startsWith('inline');
+  const fits = (el) => {
+    let block = el;
+    while (inline(block)) block = block.parentElement;
+    const own = inline(el) ? sides.reduce((sum, side) => sum + parseFloat(getComputedStyle(el)[side]), 0) : 0;
+    const box = getComputedStyle(block);
+    const line = block.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+    return textRects(el).reduce((sum, r) => sum + r.width, own) <= line;
+  };
   // a slice's title: its path, a link, then a note with spaces (which the filter skips)
   const names = '.md-content :not(pre) > code, .md-content .filename, .md-content .filename > a:first-child';
   const broken = [...document.querySelectorAll(names)].filter(el => {
       if (/\s/.test(el.textContent.trim()) || textRects(el).length < 2) return false;
       const breaks = lineBreaks(el).filter(pair => /^\w\w$/.test(pair));
-      if (!breaks.length) return false;
-      const width = textRects(el).reduce((sum, r) => sum + r.width, 0);
-      const block = el.closest('p, li, td, th, .filename, div') || el.parentElement;
-      return width <= block.clientWidth;
+      return breaks.length > 0 && fits(el);
     }).map(el => el.textContent.trim());
   // In an output, any break that is not a line of its own is a wrap: one inside a word breaks
   // a name (only outputs that wrap are read character by character).

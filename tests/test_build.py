@@ -1,20 +1,25 @@
-"""The site builds with ``mkdocs build --strict``: a broken include, or a failing example,
-stops it. Outputs come from the records: this build runs no example. Every link of the built
-pages points to a page and an anchor that exist."""
+"""The site builds with ``mkdocs build --strict`` and with ``zensical build --strict`` (each
+test runs on both builds, proof.site.BUILDERS): a broken include, or a failing example, stops
+it. Outputs come from the records: this build runs no example. Every link of the built pages
+points to a page and an anchor that exist."""
 
 from __future__ import annotations
 
 import re
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from mkdocs.config import load_config
+
+from proof.examples import ROOT
 
 NOT_RECORDED = "Not recorded for this version"
 
 
-def test_mkdocs_build_strict(built_site: Path, pytestconfig: pytest.Config) -> None:
+def test_build_strict(built_site: Path, pytestconfig: pytest.Config) -> None:
     """The build itself is the fixture's; with --check-records (CI) no output may be missing."""
     if not pytestconfig.getoption("check_records"):
         return  # outside CI a missing record is written by test_example, not an error
@@ -57,3 +62,14 @@ def test_every_link_and_anchor_resolves(built_site: Path) -> None:
             elif target.fragment and target.fragment not in found[0]:
                 broken.append(f"{path}: {href} (no such anchor)")
     assert not broken, "links that point nowhere:\n" + "\n".join(broken)
+
+
+def test_search_cuts_words_as_configured(search_index: tuple[dict[str, Any], Any]) -> None:
+    """The index cuts words with the separator of mkdocs.yml (plugins: search: separator),
+    which Zensical reads from there too: tests/test_browser.py searches with it."""
+    configured = load_config(str(ROOT / "mkdocs.yml"))["plugins"]["material/search"].config
+    config, _ = search_index
+    assert config["separator"] == configured["separator"], (
+        f"the built search index cuts words at {config['separator']!r}, "
+        f"mkdocs.yml says {configured['separator']!r}"
+    )
