@@ -262,7 +262,9 @@ def _diff(other: records.Record, changed: list[str]) -> str:
         f"{other.python}."
     )
     if _renders_markdown(Example(other.example)):
-        return f"{other.output}\n\n<small>As {where}</small>\n"
+        lines = sum(line[:1] in "+-" for line in changed)
+        said = f"The whole output, as {where} {lines} of its lines differ from the site's."
+        return f"{other.output}\n\n<small>{said}</small>\n"
     fence = _fence_for("\n".join(changed))
     caption = f"<small>Lines with <code>-</code> as above; with <code>+</code> as {where}</small>"
     return f"{fence}diff\n" + "\n".join(changed) + f"\n{fence}\n\n{caption}\n"
