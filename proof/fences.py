@@ -12,7 +12,9 @@ a table (``render="markdown"``). The line that ends every page (pymdownx.snippet
 ``auto_append``) is a fence too: ```` ```verified-on ````. And ```` ```python ```` blocks: a
 slice's title links to its whole file, shown whole on the page that teaches it (a listing),
 and says it is an excerpt; a listing says what to install to run it (``proof.requirements``).
-Each output follows the reader's command that runs it, with the server's ``DATABASE_URL``.
+Each output follows the reader's command that runs it, with the server's ``DATABASE_URL``,
+and, where another toolchain's record (Python 3.13, SQLAlchemy 2.0) differs, a note with the
+lines that change; ```` ```differences ```` sums those up for one toolchain.
 
 Outputs come from the records. For a record that is missing or stale the build runs the
 example when its database is available (SQLite always; a server when its ``TEST_*_URL`` is set,
@@ -262,7 +264,7 @@ def _diff(other: records.Record, changed: list[str]) -> str:
         f"{other.python}."
     )
     if _renders_markdown(Example(other.example)):
-        lines = sum(line[:1] in "+-" for line in changed)
+        lines = sum(line.startswith("+") for line in changed)
         said = f"The whole output, as {where} {lines} of its lines differ from the site's."
         return f"{other.output}\n\n<small>{said}</small>\n"
     fence = _fence_for("\n".join(changed))
