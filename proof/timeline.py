@@ -44,7 +44,7 @@ ROW = 16  # px: a connection's or a worker's row
 BAR = 8  # px: the height of a checked-out bar
 LIMIT = 16  # px: the band of a pool_size or max_overflow line
 HEADER = 22  # px: a pool's title
-AXIS = 34  # px: a pool's time axis, and the space after it
+AXIS = 38  # px: a pool's time axis, and the space after it
 LEGEND_LINE = 18  # px: a line of the legend
 FONT = 11  # px: every text; monospace, about 0.6 em a character
 CHAR = 0.6 * FONT
@@ -406,7 +406,7 @@ def _axis(scale: Scale, top: float, bottom: float) -> tuple[list[str], list[str]
     for tick in range(first, math.floor(scale.end / step + 1e-9) + 1):
         x = scale.x(tick * step)
         lines.append(_line("tl-grid", x, x, top, bottom))
-        labels.append(_text(x, bottom + 15, f"{tick * step:.{decimals}f} s", "tl-label", "middle"))
+        labels.append(_text(x, bottom + 17, f"{tick * step:.{decimals}f} s", "tl-label", "middle"))
     return lines, labels
 
 
