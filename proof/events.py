@@ -10,9 +10,10 @@ detail (``-`` for none) and the worker, the thread or asyncio task::
        0.0036 P1 -    wait            - MainThread
        0.1040 P1 -    error           sqlalchemy.exc.TimeoutError MainThread
 
-Times are measured and never compared. What is compared (``difference``) is every event in
-order, without its time, unless ``records/varying.toml`` declares for an example, with the
-reason, that threads make some of it vary (``VARIES``; ``proof.records.event_variations``).
+Times are measured and never compared. What is compared (``compared``) is each worker's
+events in their order, without their times, unless ``records/varying.toml`` declares for an
+example, with the reason, that threads make some of it vary (``VARIES``;
+``proof.records.event_variations``).
 """
 
 from __future__ import annotations
@@ -101,12 +102,17 @@ def parse(text: str, where: str = "events") -> list[Event]:
 
 
 def compared(events: list[Event], varying: tuple[str, ...] = ()) -> list[str]:
-    """The lines of a run's events that a new run must repeat: every event in order, without
-    its time. Where the order or the repeats vary: per pool, its settings, the sorted events
-    of each connection (which connection a worker got varies) and the counts of waits and
-    errors."""
+    """The lines of a run's events that a new run must repeat: each worker's events in their
+    order, without their times (how two threads' events interleave is up to the scheduler
+    wherever nothing orders them, so workers are compared one after the other, by name).
+    Where the order or the repeats vary: per pool, its settings, the sorted events of each
+    connection (which connection a worker got varies) and the counts of waits and errors."""
     if not {"order", "repeats"} & set(varying):
-        return [" ".join(e.line().split()[1:]) for e in events]
+        by_worker: dict[str, list[str]] = {}
+        for e in events:
+            what = " ".join(e.line().split()[1:5])  # pool, connection, kind, detail
+            by_worker.setdefault(e.worker, []).append(f"{e.worker}: {what}")
+        return [line for worker in sorted(by_worker) for line in by_worker[worker]]
     pools: dict[int, str] = {}
     histories: dict[tuple[int, int], list[str]] = {}
     counts: Counter[tuple[int, str]] = Counter()
