@@ -7,8 +7,8 @@ A line holds the time in seconds since the run's first event, the pool (numbered
 first use), the DBAPI connection (numbered in order of connect; ``-`` for none), the kind, a
 detail (``-`` for none) and the worker, the thread or asyncio task::
 
-       0.0036 P1 -    wait            - MainThread
-       0.1040 P1 -    error           sqlalchemy.exc.TimeoutError MainThread
+       0.0043 P1  -    wait            - MainThread
+       0.1067 P1  -    error           sqlalchemy.exc.TimeoutError MainThread
 
 Times are measured and never compared. What is compared (``compared``) is each worker's
 events in their order, without their times, unless ``records/varying.toml`` declares for an
