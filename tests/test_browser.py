@@ -930,9 +930,10 @@ def test_timelines_render(
         found: list[dict[str, Any]] = page.evaluate(MEASURE_TIMELINES)
         if pytestconfig.getoption("screenshots"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            # every tab is shown (MEASURE_TIMELINES), so every picture is on the page
             for n, figure in enumerate(page.locator(".md-content .pool-timeline").all()):
                 name = f"{path.strip('/')}-timeline-{n}-{viewport}-{scheme}.png"
-                figure.screenshot(path=str(SCREENSHOTS / name))
+                figure.screenshot(path=str(SCREENSHOTS / name), timeout=10_000)
     where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
     assert found, f"{where}: the page draws a timeline, and none is on it"
     problems = []
