@@ -916,6 +916,7 @@ def contrast(css: str, page: str) -> float:
 @pytest.mark.parametrize("path", TIMELINE_PAGES, ids=lambda p: p.strip("/"))
 def test_timelines_render(
     browser: Browser,
+    builder: str,
     base_url: str,
     path: str,
     viewport: str,
@@ -932,9 +933,9 @@ def test_timelines_render(
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             # every tab is shown (MEASURE_TIMELINES), so every picture is on the page
             for n, figure in enumerate(page.locator(".md-content .pool-timeline").all()):
-                name = f"{path.strip('/')}-timeline-{n}-{viewport}-{scheme}.png"
+                name = f"{builder}-{path.strip('/')}-timeline-{n}-{viewport}-{scheme}.png"
                 figure.screenshot(path=str(SCREENSHOTS / name), timeout=10_000)
-    where = f"{path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
+    where = f"{builder}: {path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
     assert found, f"{where}: the page draws a timeline, and none is on it"
     problems = []
     for m in found:
