@@ -83,12 +83,12 @@ class Request:
     render: str
 
     @classmethod
-    def parse(cls, source: str, options: dict[str, str]) -> Request:
+    def parse(cls, source: str, options: dict[str, str], fence: str = "output") -> Request:
         """Read a fence; a ValueError says what is wrong with it and how to write it."""
         example = Example(source.strip())
         if not example.module.startswith("snippets.") or not example.path.exists():
             raise ValueError(
-                f"```output names {example.module!r}, which is not an example module; write "
+                f"```{fence} names {example.module!r}, which is not an example module; write "
                 "its dotted name, e.g. snippets.session_pool.bad_no_pooling, alone in the fence"
             )
         declared = declared_databases(example.path.read_text(encoding="utf-8"))
@@ -96,12 +96,12 @@ class Request:
         not_declared = [d for d in asked if d not in declared]
         if not_declared:
             raise ValueError(
-                f"```output databases={options['databases']!r}: {example.module} runs on "
+                f"```{fence} databases={options['databases']!r}: {example.module} runs on "
                 f"{', '.join(declared)} only (its `# databases:` line), not {not_declared}"
             )
         render = options.get("render", "text")
         if render not in RENDERS:
-            raise ValueError(f'```output render="{render}": use one of {sorted(RENDERS)}')
+            raise ValueError(f'```{fence} render="{render}": use one of {sorted(RENDERS)}')
         return cls(example, tuple(d for d in declared if d in asked) if asked else declared, render)
 
 
@@ -123,14 +123,18 @@ def format_output(
     except ValueError as error:
         raise SuperFencesException(str(error)) from None
     shown = [_show(request.example, database, request.render) for database in request.databases]
-    if len(shown) == 1:
-        html = _to_html(shown[0][1])
-    else:
-        html = _to_html(
-            "\n".join(f'=== "{label}"\n\n{indent(body, "    ")}\n' for label, body in shown)
-        )
     # the class lets docs/stylesheets/extra.css wrap long output lines
-    return f'<div class="example-output">{html}</div>'
+    return f'<div class="example-output">{tabs(shown)}</div>'
+
+
+def tabs(shown: list[tuple[str, str]]) -> str:
+    """Markdown per database as HTML, in tabs of those labels when there are several: tabs of
+    the same label switch together on a page (Material's content.tabs.link)."""
+    if len(shown) == 1:
+        return _to_html(shown[0][1])
+    return _to_html(
+        "\n".join(f'=== "{label}"\n\n{indent(body, "    ")}\n' for label, body in shown)
+    )
 
 
 def format_verified_on(*_: Any, **__: Any) -> str:
@@ -218,7 +222,7 @@ def _show(example: Example, database: str, render: str) -> tuple[str, str]:
     how = "Recorded"
     if record is None or record.key != key:
         if not _may_run(database):
-            return DATABASES[database].label, _not_recorded(example, database, record)
+            return DATABASES[database].label, not_recorded(example, database, record)
         record, how = _run_during_build(example, database, key), "Run during this build"
     caption = (
         f"<small>{how} on {record.server}, {record.recorded}, with {record.libraries} on "
@@ -309,7 +313,7 @@ def _may_run(database: str) -> bool:
     return os.environ.get("RECORDS_ONLY", "") in {"", "0"} and DATABASES[database].available()
 
 
-def _not_recorded(example: Example, database: str, record: records.Record | None) -> str:
+def not_recorded(example: Example, database: str, record: records.Record | None) -> str:
     variable = DATABASES[database].variable
     how = f"set `{variable}` and run `uv run pytest`" if variable else "run `uv run pytest`"
     if record is None:

@@ -6,7 +6,8 @@ every expanded line knows the page line it came from. Every fenced block falls i
 * ``slice``: a python block cut from named sections of example files;
 * ``listing``: a python block showing whole example files;
 * ``command``: ``$ [VAR=value] [uv run [--group name]] python -m module`` lines, in a console block;
-* ``output``: an ```` ```output ````, ```` ```differences ```` or ```` ```verified-on ```` fence,
+* ``output``: an ```` ```output ````, ```` ```differences ````, ```` ```timeline ```` or
+  ```` ```verified-on ```` fence,
   filled from records;
 * ``shown``: anything else. The policy (``proof.policy``) says which of those may be there.
 """
@@ -95,7 +96,7 @@ class Block:
 
     @property
     def category(self) -> str:
-        if self.lang in {"output", "differences", "verified-on"}:
+        if self.lang in {"output", "differences", "timeline", "verified-on"}:
             return "output"
         if self.command_modules is not None:
             return "command"
@@ -237,3 +238,13 @@ def listed_files() -> set[str]:
 def shown_on(module: str) -> list[str]:
     """Where the pages show an example's output."""
     return [b.where for b in all_blocks() if b.lang == "output" and b.code.strip() == module]
+
+
+def drawn_on(module: str) -> list[str]:
+    """Where the pages draw an example's pool events (a ```timeline fence)."""
+    return [b.where for b in all_blocks() if b.lang == "timeline" and b.code.strip() == module]
+
+
+def drawn() -> set[str]:
+    """The examples whose pool events a page draws: they run under proof.recorder."""
+    return {b.code.strip() for b in all_blocks() if b.lang == "timeline"}

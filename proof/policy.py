@@ -117,6 +117,37 @@ def outputs_resolve() -> list[str]:
     return found
 
 
+def timelines_beside_outputs() -> list[str]:
+    """A ```timeline draws the run whose output the page shows just before it: the fenced
+    block before it is the ```output of the same example, on the same databases."""
+    found = []
+    for blocks in pages.site()[0].values():
+        for before, block in zip([None, *blocks], blocks, strict=False):
+            if block.lang != "timeline":
+                continue
+            try:
+                drawn = fences.Request.parse(block.code, block.options, fence="timeline")
+            except ValueError as error:
+                found.append(f"{block.where}: {error}")
+                continue
+            try:
+                shown = fences.Request.parse(before.code, before.options) if before else None
+            except ValueError:
+                shown = None  # outputs-resolve says what is wrong with it
+            if (
+                before is None
+                or before.lang != "output"
+                or shown is None
+                or (shown.example, shown.databases) != (drawn.example, drawn.databases)
+            ):
+                found.append(
+                    f"{block.where}: the ```timeline of {drawn.example.module} draws the run "
+                    "whose output it explains: put it after the ```output of that example, with "
+                    "the same databases option, with no other fenced block between them."
+                )
+    return found
+
+
 def outputs_fit() -> list[str]:
     """Every line of an output a page shows, its command too, fits the column."""
     found = []
@@ -518,6 +549,7 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "shown-code-runs": shown_code_runs,
     "outputs-resolve": outputs_resolve,
     "outputs-fit": outputs_fit,
+    "timelines-beside-outputs": timelines_beside_outputs,
     "listings-say-what-to-install": listings_say_what_to_install,
     "examples-shown": examples_shown,
     "parts-beside-their-file": parts_beside_their_file,

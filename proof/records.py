@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from proof import events
 from proof.examples import RECORDS, ROOT, SITE, Example, Toolchain
 
 VARYING = RECORDS / "varying.toml"
 OUTPUT_MARK = "--- output ---"
+EVENTS_MARK = "--- events ---"  # after the output, its pools' events: proof.events
 
 
 class RecordError(Exception):
@@ -39,6 +41,7 @@ class Record:
     duration: float  # seconds, interpreter start included
     key: str
     output: str  # stdout, exactly
+    events: str = ""  # its pools' events, if a page draws it (proof.events)
 
     @property
     def toolchain(self) -> Toolchain:
@@ -59,14 +62,17 @@ class Record:
         return f"{product} {'.'.join(number.split('.')[:keep])}".strip()
 
     def to_text(self) -> str:
-        """A header line per field but the output (its name, with spaces), then the output."""
+        """A header line per field but the output (its name, with spaces), then the output, and
+        its events, if any, after a line of their own: the output keeps every byte it had."""
         values = {**vars(self), "duration": f"{self.duration:.2f} s"}
         head = "".join(f"{name.replace('_', ' ') + ':':<13}{values[name]}\n" for name in HEADER)
-        return f"{head}{OUTPUT_MARK}\n{self.output}"
+        events = f"\n{EVENTS_MARK}\n{self.events}" if self.events else ""
+        return f"{head}{OUTPUT_MARK}\n{self.output}{events}"
 
     @classmethod
     def from_text(cls, text: str, path: Path) -> Record:
-        head, mark, output = text.partition(f"\n{OUTPUT_MARK}\n")
+        head, mark, rest = text.partition(f"\n{OUTPUT_MARK}\n")
+        output, _, events = rest.partition(f"\n{EVENTS_MARK}\n")
         lines = (line.partition(":") for line in head.splitlines())
         values = {label.strip().replace(" ", "_"): value.strip() for label, _, value in lines}
         missing = [name for name in HEADER if name not in values]
@@ -78,7 +84,8 @@ class Record:
         values["duration"] = values["duration"].removesuffix(" s")
         typed = {f.name: f.type for f in fields(cls)}  # "str", "int", "float"
         convert = {"int": int, "float": float, "str": str}
-        return cls(**{n: convert[str(typed[n])](values[n]) for n in HEADER}, output=output)
+        header = {n: convert[str(typed[n])](values[n]) for n in HEADER}
+        return cls(**header, output=output, events=events)
 
     def write(self) -> None:
         """Write the file atomically: a build reading records meanwhile never sees half of it."""
@@ -88,7 +95,7 @@ class Record:
         partial.replace(self.path)
 
 
-HEADER = [f.name for f in fields(Record) if f.name != "output"]  # in the order of the file
+HEADER = [f.name for f in fields(Record) if f.name not in {"output", "events"}]  # in file order
 
 
 def relative(path: Path) -> str:
@@ -234,6 +241,36 @@ def difference(recorded: Record, printed: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _event_variations(_mtime: int) -> dict[str, tuple[str, ...]]:
+    declared = tomllib.loads(VARYING.read_text(encoding="utf-8")).get("events", [])
+    found = {}
+    for entry in declared:
+        unknown = sorted(set(entry.get("varies", [])) - set(events.VARIES))
+        if unknown or not entry.get("varies") or not entry.get("why"):
+            raise RecordError(
+                f"{relative(VARYING)}: [[events]] for {entry.get('example')}: name what varies "
+                f"(varies = [...], of {', '.join(events.VARIES)}; not {unknown}) and say why "
+                "(why = ...)"
+            )
+        found[entry["example"]] = tuple(entry["varies"])
+    return found
+
+
+def event_variations(example: str) -> tuple[str, ...]:
+    """What records/varying.toml declares that threads make vary in an example's events."""
+    return _event_variations(VARYING.stat().st_mtime_ns).get(example, ())
+
+
+def events_difference(recorded: Record, new: Record) -> str:
+    """A diff of the compared part of two runs' pool events (``events.compared``), when both
+    have them; empty when they agree."""
+    if not (recorded.events and new.events):
+        return ""
+    varying = event_variations(new.example)
+    return events.difference(recorded.events, new.events, varying, relative(recorded.path))
+
+
 # -- what a run does to its record -------------------------------------------------------
 
 
@@ -271,7 +308,7 @@ def verdict(old: Record | None, new: Record, mode: Mode) -> Verdict:
         if stale and mode.check_only:
             return _unless_ci(mode, f"{path} is stale (recorded {old.recorded})", note)
         return Verdict(mode.other_servers, note=note)
-    diff = difference(old, new.output)
+    diff = difference(old, new.output) or events_difference(old, new)
     if diff:
         return Verdict(
             False,
@@ -281,6 +318,13 @@ def verdict(old: Record | None, new: Record, mode: Mode) -> Verdict:
     if stale:
         return _unless_ci(
             mode, f"{path} is stale (recorded {old.recorded})", f"wrote {path} (stale, same output)"
+        )
+    if bool(old.events) != bool(new.events):
+        drawn = "a page draws it now" if new.events else "no page draws it any more"
+        return _unless_ci(
+            mode,
+            f"{path} {'lacks' if new.events else 'has'} pool events: {drawn}",
+            f"wrote {path} ({drawn})",
         )
     return Verdict(False)
 

@@ -1,22 +1,25 @@
 """Run an example as a reader does, ``python -m snippets...``, and make a record of the run.
 
 The program runs with the interpreter that runs this code (the tests' or the build's), never
-with whatever ``python`` comes first on PATH.
+with whatever ``python`` comes first on PATH. An example a page draws (``pages.drawn``) runs
+under ``proof.recorder``, which writes its pool events for its record.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from proof import databases
+from proof import databases, pages, recorder
 from proof.examples import Example, running
 from proof.records import Record
 
@@ -32,6 +35,7 @@ class Run:
     stderr: str
     returncode: int | None  # None: stopped after TIMEOUT
     duration: float
+    events: str = ""  # its pools' events (proof.events), if a page draws it
 
     def problem(self) -> str:
         """Why the run failed, with the end of what it printed; empty when it did not."""
@@ -65,12 +69,23 @@ def environment(url: str) -> dict[str, str]:
 
 
 def run(example: Example, database: str, url: str, cwd: Path) -> Run:
+    if example.module not in pages.drawn():
+        return _run(example, database, url, cwd, [], {})
+    with tempfile.TemporaryDirectory(prefix="pool-events-") as scratch:
+        log = Path(scratch) / "events.txt"
+        done = _run(example, database, url, cwd, ["proof.recorder"], {recorder.VARIABLE: str(log)})
+        return dataclasses.replace(done, events=log.read_text() if log.exists() else "")
+
+
+def _run(
+    example: Example, database: str, url: str, cwd: Path, wrapper: list[str], env: dict[str, str]
+) -> Run:
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", example.module],
+            [sys.executable, "-m", *wrapper, example.module],
             cwd=cwd,
-            env=environment(url),
+            env=environment(url) | env,
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -98,6 +113,7 @@ def record(run: Run, server: str) -> Record:
         duration=run.duration,
         key=run.example.key(running()),
         output=run.stdout,
+        events=run.events,
     )
 
 

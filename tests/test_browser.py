@@ -850,3 +850,109 @@ def test_calculator_refuses_like_program(
     assert shown == expected, (
         f"the calculator on /sizing/ shows\n{shown}\nwhere the program says\n{done.stderr}"
     )
+
+
+# Every pool timeline (proof/timeline.py), every tab of it shown: its picture, its scroll box,
+# its text alternative, and the colours its marks and texts are drawn in, with the page's.
+MEASURE_TIMELINES = """async () => {
+    const show = document.createElement('style');
+    show.textContent = '.tabbed-set > .tabbed-content > .tabbed-block {display: block !important}';
+    document.head.appendChild(show);
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const probe = document.createElement('div');
+    probe.style.background = 'var(--md-default-bg-color)';
+    document.querySelector('.md-content').appendChild(probe);
+    const page = getComputedStyle(probe).backgroundColor;
+    const colour = (svg, css, property) => {
+        const found = svg.querySelector('.' + css);
+        return found ? getComputedStyle(found)[property] : null;
+    };
+    return [...document.querySelectorAll('.md-content .pool-timeline')].map(figure => {
+        const svg = figure.querySelector('svg');
+        const box = figure.querySelector('.pool-timeline__scroll');
+        const shown = svg.getBoundingClientRect();
+        const ids = (svg.getAttribute('aria-labelledby') || '').split(' ');
+        return {
+            title: svg.querySelector('title')?.textContent || '',
+            role: svg.getAttribute('role'),
+            named: ids.map(id => document.getElementById(id)?.textContent || ''),
+            width: shown.width, drawn: svg.width.baseVal.value, height: shown.height,
+            boxRight: box.getBoundingClientRect().right,
+            scrolls: box.scrollWidth > box.clientWidth + 1, focusable: box.tabIndex === 0,
+            page,
+            marks: {busy: colour(svg, 'tl-busy', 'fill'), wait: colour(svg, 'tl-wait', 'fill'),
+                    fail: colour(svg, 'tl-fail', 'stroke'), idle: colour(svg, 'tl-idle', 'stroke')},
+            texts: {title: colour(svg, 'tl-title', 'fill'), label: colour(svg, 'tl-label', 'fill'),
+                    error: colour(svg, 'tl-error', 'fill')},
+        };
+    });
+}"""
+TIMELINE_PAGES = sorted(
+    {f"/{pages.url(b.page)}" for b in pages.all_blocks() if b.lang == "timeline"}
+)
+
+
+def _rgb(css: str, under: tuple[float, ...] = (1.0, 1.0, 1.0)) -> tuple[float, ...]:
+    """A computed colour, rgb() or rgba(), in 0..1, laid over `under` when translucent."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)]
+    alpha = numbers[3] if len(numbers) > 3 else 1.0
+    return tuple(alpha * c / 255 + (1 - alpha) * u for c, u in zip(numbers[:3], under, strict=True))
+
+
+def contrast(css: str, page: str) -> float:
+    """WCAG's contrast ratio of a colour drawn on the page's background."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    background = _rgb(page)
+    light, dark = sorted([luminance(_rgb(css, background)), luminance(background)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("path", TIMELINE_PAGES, ids=lambda p: p.strip("/"))
+def test_timelines_render(
+    browser: Browser,
+    builder: str,
+    base_url: str,
+    path: str,
+    viewport: str,
+    scheme: Preference,
+    pytestconfig: pytest.Config,
+) -> None:
+    """Each timeline is drawn at its size, in a box within the screen that scrolls it on a
+    phone and then takes keyboard focus; it is an image with a title and a description; its
+    marks stand out 3:1 from the page and its text 4.5:1 (WCAG 1.4.11 and 1.4.3), in both
+    schemes. axe-core checks the rest (test_page_accessible)."""
+    with opened(browser, base_url + path, viewport, scheme) as (page, errors, _):
+        found: list[dict[str, Any]] = page.evaluate(MEASURE_TIMELINES)
+        if pytestconfig.getoption("screenshots"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            # every tab is shown (MEASURE_TIMELINES), so every picture is on the page
+            for n, figure in enumerate(page.locator(".md-content .pool-timeline").all()):
+                name = f"{builder}-{path.strip('/')}-timeline-{n}-{viewport}-{scheme}.png"
+                figure.screenshot(path=str(SCREENSHOTS / name), timeout=10_000)
+    where = f"{builder}: {path} at {viewport} width {VIEWPORTS[viewport][0]} px, {scheme} scheme"
+    assert found, f"{where}: the page draws a timeline, and none is on it"
+    problems = []
+    for m in found:
+        name = m["title"] or "a timeline"
+        if m["role"] != "img" or not all(text.strip() for text in m["named"]):
+            problems.append(f"{name}: no role=img named by a title and a description")
+        if abs(m["width"] - m["drawn"]) > 1 or m["height"] < 40:
+            problems.append(f"{name}: drawn {m['width']:.0f} px wide, not {m['drawn']:.0f}")
+        if m["boxRight"] > VIEWPORTS[viewport][0] + 1:
+            problems.append(f"{name}: its box ends past the screen's edge")
+        if m["scrolls"] and not m["focusable"]:
+            problems.append(f"{name}: scrolls sideways, and its box takes no keyboard focus")
+        for group, least in (("marks", 3.0), ("texts", 4.5)):
+            for mark, css in m[group].items():
+                if css and contrast(css, m["page"]) < least:
+                    problems.append(
+                        f"{name}: {mark} ({css}) on {m['page']}: contrast "
+                        f"{contrast(css, m['page']):.1f}:1, less than {least}:1"
+                    )
+    assert not problems and not errors, f"{where}:\n" + "\n".join([*problems, *errors])

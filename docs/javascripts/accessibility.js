@@ -1,10 +1,11 @@
 // Two gaps in Material's accessibility that axe-core and Lighthouse find, closed once the page
 // is loaded and after each instant navigation (Material's document$ tells when).
 document$.subscribe(() => {
-  // A wide table scrolls sideways inside its box (.md-typeset__scrollwrap): that box takes
-  // keyboard focus while it scrolls, so that the arrow keys can scroll it (WCAG 2.1.1, axe's
+  // A wide table scrolls sideways inside its box (.md-typeset__scrollwrap), and so does a pool
+  // timeline on a phone (.pool-timeline__scroll): that box takes keyboard focus while it
+  // scrolls, so that the arrow keys can scroll it (WCAG 2.1.1, axe's
   // scrollable-region-focusable). Material does the same for code blocks, not for tables.
-  document.querySelectorAll(".md-typeset__scrollwrap").forEach((box) => {
+  document.querySelectorAll(".md-typeset__scrollwrap, .pool-timeline__scroll").forEach((box) => {
     const update = () => {
       if (box.scrollWidth > box.clientWidth) {
         box.tabIndex = 0;

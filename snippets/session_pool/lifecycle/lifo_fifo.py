@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 POOLED = 3
 IDLE_TIMEOUT = 2  # seconds: the server closes a session idle that long
+PAUSE = 0.05  # seconds between requests: light traffic
 
 
 def session_id(conn: Connection) -> int:
@@ -75,9 +76,10 @@ def fill(engine: Engine) -> tuple[list[int], set[str]]:
 def light_traffic(
     engines: list[Engine], pooled: list[set[int]], watch: Connection
 ) -> list[set[int]]:
-    """One request at a time to each engine, at least POOLED each, until
-    the server has closed every pooled session that served none (after
-    IDLE_TIMEOUT s idle); the sessions that served each engine's requests."""
+    """One request at a time to each engine, every PAUSE s, at least POOLED
+    each, until the server has closed every pooled session that served none
+    (after IDLE_TIMEOUT s idle); the sessions that served each engine's
+    requests."""
     used: list[set[int]] = [set() for _ in engines]
     deadline = time.monotonic() + 10 * IDLE_TIMEOUT  # a safety net
     requests = 0
@@ -90,6 +92,7 @@ def light_traffic(
         idle = [i - s for i, s in zip(pooled, used, strict=True)]
         if requests >= POOLED and not set().union(*idle) & on_server:
             break
+        time.sleep(PAUSE)
     return used
 
 
