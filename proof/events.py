@@ -43,7 +43,7 @@ VARIES = {
     "events are compared, as a sorted list per pool, with the counts of waits and errors",
     "repeats": "how many times in a row a connection was checked out and in (2 or more); "
     "compared per connection, as for order",
-    "waits": "how many checkouts found every connection out",
+    "waits": "how many checkouts found every slot taken (connections out or being opened)",
 }
 
 

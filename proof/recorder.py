@@ -95,7 +95,9 @@ def _number(pool: Pool) -> int:
 
 
 def _at_limit(pool: Pool) -> bool:
-    """No connection idle, and as many out as pool_size + max_overflow: a checkout waits."""
+    """No connection idle, and pool_size + max_overflow slots taken (QueuePool counts a
+    connection being opened as out): a checkout waits. Checked just before the checkout, so a
+    checkin in between makes a wait of about 0 s."""
     if not isinstance(pool, QueuePool) or pool._max_overflow < 0:
         return False
     return pool.checkedin() == 0 and pool.checkedout() >= pool.size() + pool._max_overflow

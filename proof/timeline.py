@@ -12,10 +12,10 @@ what makes the tests record its events (``proof.pages.drawn``).
 Each pool of the run is a panel: a row per connection, lowest free row first, so that a row
 below ``pool_size`` holds a connection opened while the pool already had that many; a bar while
 a connection is checked out, a line while it is open and idle; marks where it was invalidated
-or replaced at a checkout. Below, a row per worker that found every connection out, while it
-waited, and how the wait ended. The SVG is inline, coloured by docs/stylesheets/extra.css with
-Material's colours (light and dark), in a box that scrolls sideways on a phone, with a title
-and a description that say what it shows.
+or replaced at a checkout. Below, a row per worker that found every slot taken (connections
+out or being opened), while it waited, and how the wait ended. The SVG is inline, coloured
+by docs/stylesheets/extra.css with Material's colours (light and dark), in a box that scrolls
+sideways on a phone, with a title and a description that say what it shows.
 
 Drawn from the record only: a missing or stale record gets the output fence's note, and the
 build never runs an example for a timeline.
@@ -191,7 +191,7 @@ def summary(run: PoolRun) -> str:
     connections = run.connections
     said = [
         _count(len(connections), "connection") + " opened",
-        _count(run.checkouts, "checkout") + f", at most {run.peak} checked out at once",
+        _count(run.checkouts, "checkout") + f" granted, at most {run.peak} out at once",
     ]
     waits = [w for w in run.waits if w.waited]
     if waits:
@@ -207,7 +207,8 @@ def summary(run: PoolRun) -> str:
         if got:
             outcome.insert(0, f"{len(got)} got one after {_seconds(got)}")
         said.append(
-            f"{_count(len(waits), 'checkout')} found every connection out and waited: "
+            f"{_count(len(waits), 'checkout')} found all pool_size + max_overflow slots taken "
+            "(connections out or being opened) and waited: "
             + ", ".join(outcome or ["still waiting at the end"])
         )
     unwaited = Counter(w.failed for w in run.waits if not w.waited)
